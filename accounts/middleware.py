@@ -1,0 +1,50 @@
+import zoneinfo
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponseNotFound
+from django.utils import timezone, translation
+
+from accounts.selectors import account_for_host
+
+
+class AccountMiddleware:
+    """Resolve the request's account from its host; a session from another account counts for nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.account = account_for_host(request.get_host())
+        if request.account is None:
+            return HttpResponseNotFound("No helpdesk account here.", content_type="text/plain")
+        user = request.user
+        if user.is_authenticated and user.account_id != request.account.id:
+            request.user = AnonymousUser()
+        return self.get_response(request)
+
+
+class PreferencesMiddleware:
+    """Speak the viewer's language and show times in their time zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            language = user.locale
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            language = translation.get_language_from_request(request)
+            timezone.deactivate()
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        response.headers["Vary"] = ", ".join(
+            v for v in {*response.headers.get("Vary", "").split(", "), "Accept-Language", "Cookie"} if v
+        )
+        return response

@@ -1,0 +1,130 @@
+import zoneinfo
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Account(models.Model):
+    """One helpdesk instance (a tenant). Every other record belongs to exactly one account."""
+
+    name = models.CharField(_("name"), max_length=120)
+    subdomain = models.SlugField(_("subdomain"), max_length=63, unique=True)
+    customer_profile_enabled = models.BooleanField(_("customer profile page enabled"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    END_USER = "end-user", _("End user")
+    AGENT = "agent", _("Agent")
+    ADMIN = "admin", _("Admin")
+
+
+class Locale(models.TextChoices):
+    EN = "en", _("English")
+    FR = "fr", _("French")
+
+
+class UserManager(BaseUserManager):
+    def get_by_natural_key(self, username):
+        raise NotImplementedError("Users are looked up per account; use accounts.backends.")
+
+
+def time_zone_choices():
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class User(AbstractBaseUser):
+    """Everyone who can sign in or be helped: customers (end users) and team members alike."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="users")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.END_USER)
+    name = models.CharField(_("name"), max_length=255)
+    # The primary email, mirrored from the primary email identity by the identity services,
+    # so lists and sign-in never need a join.
+    email = models.EmailField(_("primary email"), max_length=254, blank=True, default="")
+    external_id = models.CharField(_("external id"), max_length=255, blank=True, default="")
+    locale = models.CharField(_("language"), max_length=8, choices=Locale.choices, default=Locale.EN)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    details = models.TextField(_("details"), blank=True, default="")
+    notes = models.TextField(_("notes"), blank=True, default="")
+    tags = models.TextField(_("tags"), blank=True, default="")  # space-separated, normalized
+    suspended = models.BooleanField(_("suspended"), default=False)
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    prefers_new_profile = models.BooleanField(_("uses the new customer profile"), default=False)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "email"], condition=~Q(email=""), name="user_primary_email_unique_per_account"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "external_id"],
+                condition=~Q(external_id=""),
+                name="user_external_id_unique_per_account",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "role", "name", "id"], name="user_role_name_idx")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_active(self):
+        return not self.suspended
+
+    @property
+    def is_team_member(self) -> bool:
+        return self.role in (Role.AGENT, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_end_user(self) -> bool:
+        return self.role == Role.END_USER
+
+    @property
+    def tag_list(self) -> list[str]:
+        return self.tags.split()
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.name.split() if p[:1].isalnum()]
+        return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when, from which value to which."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=32)
+    target_id = models.CharField(max_length=64)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-created_at", "-id"], name="audit_recent_idx")]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.action} {self.target_type}:{self.target_id}"

@@ -1,0 +1,70 @@
+"""Writes on accounts and team members. Each one records its audit entry in the same transaction."""
+
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import Account, AuditEntry, User
+
+
+def audit_record(
+    *,
+    account: Account,
+    actor: User | None,
+    action: str,
+    target: Any,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEntry:
+    """Append one audit entry: who did `action` to `target`, from `before` to `after`."""
+    return AuditEntry.objects.create(
+        account=account,
+        actor=actor,
+        action=action,
+        target_type=target._meta.model_name,
+        target_id=str(target.pk),
+        before=before or {},
+        after=after or {},
+    )
+
+
+@transaction.atomic
+def account_set_customer_profile(*, account: Account, actor: User, enabled: bool) -> bool:
+    """Turn the new customer profile page on or off for the whole account; returns whether it changed."""
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    previous = locked.customer_profile_enabled
+    if previous == enabled:
+        return False
+    locked.customer_profile_enabled = enabled
+    locked.save(update_fields=["customer_profile_enabled"])
+    account.customer_profile_enabled = enabled
+    audit_record(
+        account=account,
+        actor=actor,
+        action="account.customer_profile_changed",
+        target=locked,
+        before={"customer_profile_enabled": previous},
+        after={"customer_profile_enabled": enabled},
+    )
+    return True
+
+
+@transaction.atomic
+def team_member_set_profile_preference(*, member: User, use_new_profile: bool) -> bool:
+    """Record a team member's own choice of profile experience; kept even while the account has it off."""
+    if not member.is_team_member:
+        raise ValueError("Only team members choose a profile experience.")
+    previous = member.prefers_new_profile
+    if previous == use_new_profile:
+        return False
+    User.objects.filter(pk=member.pk).update(prefers_new_profile=use_new_profile)
+    member.prefers_new_profile = use_new_profile
+    audit_record(
+        account=member.account,
+        actor=member,
+        action="member.profile_preference_changed",
+        target=member,
+        before={"prefers_new_profile": previous},
+        after={"prefers_new_profile": use_new_profile},
+    )
+    return True

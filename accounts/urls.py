@@ -1,0 +1,18 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin-center/", views.admin_center, name="admin_center"),
+    path(
+        "admin-center/workspaces/agent-tools/agent-interface/",
+        views.agent_interface,
+        name="agent_interface",
+    ),
+]

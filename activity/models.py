@@ -1,0 +1,49 @@
+from django.db import models
+from django.db.models import Q
+
+SUPPORT_SOURCE = "Support"
+
+
+class Event(models.Model):
+    """Something a customer did or that happened to them, from this product or an integrated app."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="events")
+    source = models.CharField(max_length=64)
+    type = models.CharField(max_length=64)
+    description = models.CharField(max_length=255, blank=True, default="")
+    properties = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    # Set by integrated apps so that a retried request stores the event once.
+    client_id = models.CharField(max_length=128, null=True, blank=True)
+
+    class Meta:
+        # Each index serves one timeline query shape, newest first, keyset on (occurred_at, id).
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at", "-id"], name="event_timeline_idx"),
+            models.Index(fields=["customer", "source", "-occurred_at", "-id"], name="event_source_idx"),
+            models.Index(fields=["customer", "source", "type", "-occurred_at", "-id"], name="event_source_type_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "client_id"], condition=Q(client_id__isnull=False), name="event_client_id_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source}/{self.type}"
+
+
+class EventKind(models.Model):
+    """Per-customer tally of (source, type) so the timeline filter never scans the history."""
+
+    customer = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="event_kinds")
+    source = models.CharField(max_length=64)
+    type = models.CharField(max_length=64)
+    count = models.PositiveBigIntegerField(default=0)
+    last_occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["source", "type"]
+        constraints = [models.UniqueConstraint(fields=["customer", "source", "type"], name="event_kind_unique")]

@@ -1,0 +1,157 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class IdentityType(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone_number", _("Phone number")
+
+
+class PhoneLine(models.TextChoices):
+    DIRECT = "direct", _("Direct line")
+    SHARED = "shared", _("Shared line")
+
+
+class Identity(models.Model):
+    """A way to reach a user: an email address or a phone number."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="identities")
+    type = models.CharField(_("type"), max_length=16, choices=IdentityType.choices)
+    value = models.CharField(_("value"), max_length=254)  # emails lowercased, phones in E.164
+    primary = models.BooleanField(_("primary"), default=False)
+    verified = models.BooleanField(_("verified"), default=False)
+    phone_line = models.CharField(_("line"), max_length=8, choices=PhoneLine.choices, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "identities"
+        ordering = ["type", "-primary", "id"]
+        constraints = [
+            # An email address belongs to exactly one user of an account.
+            models.UniqueConstraint(
+                fields=["account", "value"], condition=Q(type="email"), name="identity_email_unique_per_account"
+            ),
+            # A direct line belongs to one user; a shared line may appear on several.
+            models.UniqueConstraint(
+                fields=["account", "value"],
+                condition=Q(type="phone_number", phone_line="direct"),
+                name="identity_direct_phone_unique_per_account",
+            ),
+            models.UniqueConstraint(fields=["user", "value"], name="identity_unique_per_user"),
+            models.UniqueConstraint(
+                fields=["user", "type"], condition=Q(primary=True), name="identity_one_primary_per_type"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "value"], name="identity_value_idx")]
+
+    def __str__(self):
+        return self.value
+
+    @property
+    def is_email(self) -> bool:
+        return self.type == IdentityType.EMAIL
+
+    @property
+    def is_phone(self) -> bool:
+        return self.type == IdentityType.PHONE
+
+
+class Organization(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="organizations")
+    name = models.CharField(_("name"), max_length=255)
+    domains = models.TextField(_("domains"), blank=True, default="")  # space-separated
+    details = models.TextField(_("details"), blank=True, default="")
+    notes = models.TextField(_("notes"), blank=True, default="")
+    tags = models.TextField(_("tags"), blank=True, default="")
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["account", "name"], name="organization_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def domain_list(self) -> list[str]:
+        return self.domains.split()
+
+
+class OrganizationMembership(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    default = models.BooleanField(_("default"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-default", "organization__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
+            models.UniqueConstraint(fields=["user"], condition=Q(default=True), name="membership_one_default"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} in {self.organization_id}"
+
+
+class FieldObject(models.TextChoices):
+    USER = "user", _("User")
+    ORGANIZATION = "organization", _("Organization")
+    TICKET = "ticket", _("Ticket")
+
+
+class FieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    TEXTAREA = "textarea", _("Multi-line")
+    INTEGER = "integer", _("Number")
+    DECIMAL = "decimal", _("Decimal")
+    CHECKBOX = "checkbox", _("Checkbox")
+    DATE = "date", _("Date")
+    DROPDOWN = "dropdown", _("Drop-down")
+    MULTISELECT = "multiselect", _("Multi-select")
+    REGEXP = "regexp", _("Regular expression")
+    LOOKUP = "lookup", _("Lookup relationship")
+
+
+class AgentAccess(models.TextChoices):
+    EDITABLE = "editable", _("Editable")
+    READ_ONLY = "read_only", _("Read-only")
+    HIDDEN = "hidden", _("Hidden")
+
+
+class CustomField(models.Model):
+    """An admin-defined field on users, organizations or tickets; values live in `custom_fields` JSON."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="custom_fields")
+    object_type = models.CharField(_("applies to"), max_length=16, choices=FieldObject.choices)
+    key = models.SlugField(_("key"), max_length=64)
+    title = models.CharField(_("title"), max_length=255)
+    description = models.CharField(_("description"), max_length=500, blank=True, default="")
+    type = models.CharField(_("type"), max_length=16, choices=FieldType.choices)
+    # For drop-downs and multi-selects: [{"name": "Gold", "value": "gold"}, ...]
+    options = models.JSONField(_("options"), default=list, blank=True)
+    regexp = models.CharField(_("pattern"), max_length=500, blank=True, default="")
+    lookup_target = models.CharField(
+        _("lookup target"), max_length=16, choices=FieldObject.choices, blank=True, default=""
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    agent_access = models.CharField(
+        _("agent access"), max_length=16, choices=AgentAccess.choices, default=AgentAccess.EDITABLE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["object_type", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "object_type", "key"], name="custom_field_key_unique")
+        ]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,139 @@
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.decorators import team_member_required
+from accounts.selectors import uses_new_profile
+from accounts.services import team_member_set_profile_preference
+from profiles.forms import CustomerFieldsForm, CustomerSearchForm, TicketListForm
+from profiles.selectors import (
+    customer_for_team_member,
+    customer_local_time,
+    customers_search,
+    default_organization,
+    primary_identity,
+)
+from profiles.services import ProfileConflict, customer_update
+from tickets.selectors import ticket_counts_for_customer, tickets_for_customer
+
+
+@team_member_required
+@vary_on_headers("HX-Request")
+def customer_search(request):
+    form = CustomerSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    page = customers_search(
+        account=request.account, query=query, after=request.GET.get("after"), before=request.GET.get("before")
+    )
+    context = {"form": form, "query": query, "page": page, "nav": "customers"}
+    if request.htmx:
+        return render(request, "profiles/search.html#results", context)
+    return render(request, "profiles/search.html", context)
+
+
+def _tickets_tab(request, customer) -> dict:
+    form = TicketListForm(request.GET)
+    params = form.params()
+    page = tickets_for_customer(customer=customer, **params)
+    return {"ticket_form": form, "ticket_params": params, "ticket_page": page}
+
+
+# The new page's tabs in order, each with the function that builds its panel; the first is the default.
+PROFILE_TABS = {
+    "tickets": (gettext_lazy("Tickets"), _tickets_tab),
+}
+
+
+def _key_details(customer) -> dict:
+    return {
+        "primary_email": primary_identity(customer, "email"),
+        "primary_phone": primary_identity(customer, "phone_number"),
+        "default_organization": default_organization(customer),
+        "local_time": customer_local_time(customer),
+        "ticket_counts": ticket_counts_for_customer(customer),
+    }
+
+
+@team_member_required
+@vary_on_headers("HX-Request", "HX-Target")
+def customer_page(request, user_id: int):
+    """The customer's profile: the new page for members who opted in (account permitting), else the legacy one."""
+    customer = customer_for_team_member(account=request.account, user_id=user_id)
+    if not uses_new_profile(request.user):
+        return _legacy_page(request, customer)
+
+    tab = request.GET.get("tab")
+    if tab not in PROFILE_TABS:
+        tab = next(iter(PROFILE_TABS))
+    _label, build_panel = PROFILE_TABS[tab]
+    context = {
+        "customer": customer,
+        "tab": tab,
+        "tabs": [(key, label) for key, (label, _builder) in PROFILE_TABS.items()],
+        "nav": "customers",
+        **build_panel(request, customer),
+    }
+    if request.htmx.target == "tab-panel":
+        return render(request, "profiles/customer_page.html#tab-panel", context)
+    if request.htmx.target == "profile-tabs":
+        return render(request, "profiles/customer_page.html#profile-tabs", context)
+    context.update(_key_details(customer))
+    return render(request, "profiles/customer_page.html", context)
+
+
+def _legacy_page(request, customer, form=None, status=200):
+    context = {
+        "customer": customer,
+        "form": form or CustomerFieldsForm(customer=customer),
+        "offer_switch": request.account.customer_profile_enabled,
+        "nav": "customers",
+        **_tickets_tab(request, customer),
+    }
+    if request.htmx.target == "tab-panel":
+        return render(request, "profiles/customer_legacy.html#tab-panel", context)
+    context.update(_key_details(customer))
+    return render(request, "profiles/customer_legacy.html", context, status=status)
+
+
+@team_member_required
+@require_POST
+def customer_fields_save(request, user_id: int):
+    """Save the legacy page's left column; on a conflict or a bad value, show it and keep what was typed."""
+    customer = customer_for_team_member(account=request.account, user_id=user_id)
+    form = CustomerFieldsForm(request.POST, customer=customer)
+    if form.is_valid():
+        try:
+            saved = customer_update(
+                customer=customer, actor=request.user, changes=form.changes(), originals=form.originals()
+            )
+        except ProfileConflict as conflict:
+            for c in conflict.conflicts:
+                form.add_error(
+                    c.field,
+                    _("Another agent changed this to “%(theirs)s” while you were editing. Save again to keep “%(yours)s”.")
+                    % {"theirs": c.theirs, "yours": c.yours},
+                )
+            form.rebase(conflict.current)
+        else:
+            if saved:
+                messages.success(request, _("Profile saved."))
+            else:
+                messages.info(request, _("Nothing to save: no field was changed."))
+            return redirect("profiles:customer", user_id=customer.pk)
+    return _legacy_page(request, customer, form=form, status=400)
+
+
+@team_member_required
+@require_POST
+def profile_experience(request):
+    """A team member's own switch between the new and the legacy customer profile page."""
+    use_new = request.POST.get("experience") == "new"
+    team_member_set_profile_preference(member=request.user, use_new_profile=use_new)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "profiles:search"
+    return redirect(next_url)

@@ -1,0 +1,72 @@
+from accounts.models import Role
+from demo.factories import UserFactory
+from tests.conftest import client_for
+
+
+def test_a_team_member_signs_in_with_email_and_password_and_lands_on_customers(anonymous, bob):
+    response = anonymous.post("/sign-in/", {"username": "BOB@acme.test", "password": "demo-password-1"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/agent/users/"
+    assert response.context["user"] == bob
+
+
+def test_a_wrong_password_is_refused_with_a_message(anonymous, bob):
+    response = anonymous.post("/sign-in/", {"username": "bob@acme.test", "password": "nope-nope-nope"})
+
+    assert response.status_code == 200
+    assert "don&#x27;t match an active account" in response.content.decode()
+    assert "_auth_user_id" not in anonymous.session
+
+
+def test_someone_from_another_account_cannot_sign_in_here(anonymous, charlie):
+    response = anonymous.post("/sign-in/", {"username": "charlie@globex.test", "password": "demo-password-1"})
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in anonymous.session
+
+
+def test_a_suspended_customer_cannot_sign_in(anonymous, acme):
+    UserFactory(account=acme, email="gone@example.com", suspended=True)
+
+    anonymous.post("/sign-in/", {"username": "gone@example.com", "password": "demo-password-1"})
+
+    assert "_auth_user_id" not in anonymous.session
+
+
+def test_a_customer_signs_in_to_the_portal(anonymous, carol):
+    response = anonymous.post("/sign-in/", {"username": "carol@example.com", "password": "demo-password-1"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/portal/"
+
+
+def test_a_session_from_one_account_is_worth_nothing_on_another_accounts_host(bob, globex):
+    client = client_for(bob, host="globex.localhost")
+
+    response = client.get("/agent/users/")
+
+    assert response.status_code == 302
+    assert response.url.startswith("/sign-in/")
+
+
+def test_an_unknown_host_falls_back_to_the_default_account(settings, acme, bob):
+    settings.DEFAULT_ACCOUNT_SUBDOMAIN = "acme"
+    client = client_for(bob, host="localhost:8000")
+
+    assert client.get("/agent/users/").status_code == 200
+
+
+def test_signing_out_ends_the_session(as_bob):
+    response = as_bob.post("/sign-out/")
+
+    assert response.status_code == 302
+    assert as_bob.get("/agent/users/").status_code == 302
+
+
+def test_end_users_never_reach_the_agent_workspace(as_carol, carol):
+    assert carol.role == Role.END_USER
+    for url in ["/agent/users/", f"/agent/users/{carol.pk}/", "/admin-center/"]:
+        assert as_carol.get(url).status_code == 403, url
+
+
+def test_team_members_have_no_portal(as_bob):
+    assert as_bob.get("/portal/").status_code == 403

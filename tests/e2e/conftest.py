@@ -1,0 +1,97 @@
+"""Browser tests: Playwright driving the system Chromium against pytest-django's live server.
+
+Pages are opened on http://acme.localhost:<port>/ so that the account is resolved from the host, as in
+production. Screenshots and accessibility reports go to test-artifacts/.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from accounts.models import Role
+from demo.factories import AccountFactory, UserFactory
+
+# Playwright's sync API runs an event loop in this thread; Django must allow ORM calls beside it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def pytest_collection_modifyitems(config, items):
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(f"CI needs Chromium at {CHROMIUM} for the browser tests (apt-get install chromium)")
+    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}: apt-get install -y chromium to run browser tests")
+    for item in items:
+        if "e2e" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture
+def site(live_server, db):
+    """The Acme account, reachable in the browser at its own host name."""
+    account = AccountFactory(name="Acme", subdomain="acme")
+    port = live_server.url.rsplit(":", 1)[1]
+    return {"account": account, "url": f"http://acme.localhost:{port}"}
+
+
+@pytest.fixture
+def admin_user(site):
+    return UserFactory(account=site["account"], role=Role.ADMIN, name="Alice Admin", email="alice@acme.test")
+
+
+@pytest.fixture
+def agent_user(site):
+    return UserFactory(account=site["account"], role=Role.AGENT, name="Bob Agent", email="bob@acme.test")
+
+
+def sign_in(page, site, user):
+    page.goto(f"{site['url']}/sign-in/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill("demo-password-1")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("networkidle")
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_accessible(page, name: str) -> None:
+    """Run axe-core on the current page; any violation fails the test with its rule ids and targets."""
+    page.add_script_tag(content=AXE.read_text())
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    violations = [
+        {"id": v["id"], "impact": v["impact"], "targets": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(violations, indent=2))
+    assert not violations, f"axe-core found violations on {name}: {violations}"
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):
+    # axe-core is injected as an inline script, which the app's strict CSP rightly blocks.
+    return {**browser_context_args, "bypass_csp": True, "locale": "en-US", "timezone_id": "Europe/Paris"}

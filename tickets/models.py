@@ -1,0 +1,88 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    HOLD = "hold", _("On-hold")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+UNSOLVED_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.HOLD)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class TicketType(models.TextChoices):
+    QUESTION = "question", _("Question")
+    INCIDENT = "incident", _("Incident")
+    PROBLEM = "problem", _("Problem")
+    TASK = "task", _("Task")
+
+
+class Ticket(models.Model):
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="tickets")
+    subject = models.CharField(_("subject"), max_length=255)
+    description = models.TextField(_("description"), blank=True, default="")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices, blank=True, default="")
+    type = models.CharField(_("type"), max_length=16, choices=TicketType.choices, blank=True, default="")
+    requester = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="tickets_requested")
+    submitter = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="tickets_submitted")
+    assignee = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets_assigned"
+    )
+    organization = models.ForeignKey(
+        "profiles.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    ccs = models.ManyToManyField("accounts.User", through="TicketCC", related_name="tickets_ccd", blank=True)
+    tags = models.TextField(_("tags"), blank=True, default="")
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("requested"))
+    updated_at = models.DateTimeField(_("updated"))
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["requester", "-updated_at", "-id"], name="ticket_requester_updated_idx"),
+            models.Index(fields=["requester", "status"], name="ticket_requester_status_idx"),
+            models.Index(fields=["account", "-updated_at", "-id"], name="ticket_account_updated_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def tag_list(self) -> list[str]:
+        return self.tags.split()
+
+    @property
+    def is_unsolved(self) -> bool:
+        return self.status in UNSOLVED_STATUSES
+
+
+class TicketCC(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="cc_links")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="cc_links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "ticket"], name="ticket_cc_unique")]
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"))
+    public = models.BooleanField(_("public"), default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]

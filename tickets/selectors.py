@@ -1,0 +1,78 @@
+"""Reads on tickets, always scoped to one account."""
+
+from django.db.models import Case, CharField, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from common.keyset import KeysetPage, paginate
+from tickets.models import UNSOLVED_STATUSES, Priority, Status, Ticket
+
+TICKET_SORTS = ("id", "subject", "status", "priority", "assignee", "created", "updated")
+_STATUS_RANK = Case(*[When(status=s, then=Value(i)) for i, s in enumerate(Status.values)], output_field=IntegerField())
+_PRIORITY_RANK = Case(
+    *[When(priority=p, then=Value(i + 1)) for i, p in enumerate(Priority.values)],
+    default=Value(0),
+    output_field=IntegerField(),
+)
+
+
+def ticket_for_team_member(*, account, ticket_id: int) -> Ticket:
+    """One ticket of the account with the people on it; a foreign or unknown id is a 404."""
+    ticket = (
+        Ticket.objects.filter(account=account, pk=ticket_id)
+        .select_related("requester", "submitter", "assignee", "organization")
+        .prefetch_related("ccs", "comments__author")
+        .first()
+    )
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def ticket_counts_for_customer(customer) -> dict[str, int]:
+    """How many tickets a customer requested, and how many of them are not yet solved."""
+    return Ticket.objects.filter(requester=customer).aggregate(
+        total=Count("id"), open=Count("id", filter=Q(status__in=UNSOLVED_STATUSES))
+    )
+
+
+def _sort_key(queryset: QuerySet, sort: str) -> tuple[QuerySet, str]:
+    if sort == "id":
+        return queryset, "id"
+    if sort == "subject":
+        return queryset, "subject"
+    if sort == "created":
+        return queryset, "created_at"
+    if sort == "status":
+        return queryset.annotate(sort_key=_STATUS_RANK), "sort_key"
+    if sort == "priority":
+        return queryset.annotate(sort_key=_PRIORITY_RANK), "sort_key"
+    if sort == "assignee":
+        return queryset.annotate(sort_key=Coalesce("assignee__name", Value(""), output_field=CharField())), "sort_key"
+    return queryset, "updated_at"
+
+
+def tickets_for_customer(
+    *,
+    customer,
+    relation: str = "requested",
+    status: str = "",
+    sort: str = "updated",
+    descending: bool = True,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = 25,
+) -> KeysetPage:
+    """A page of the tickets a customer requested (or is CC'd on), sorted and filtered, by keyset."""
+    if relation == "ccd":
+        tickets = Ticket.objects.filter(account_id=customer.account_id, cc_links__user=customer)
+    else:
+        tickets = Ticket.objects.filter(requester=customer)
+    if status in Status.values:
+        tickets = tickets.filter(status=status)
+    elif status == "unsolved":
+        tickets = tickets.filter(status__in=UNSOLVED_STATUSES)
+    tickets = tickets.select_related("assignee")
+    tickets, key = _sort_key(tickets, sort if sort in TICKET_SORTS else "updated")
+    keys = [(key, descending)] if key == "id" else [(key, descending), ("id", descending)]
+    return paginate(tickets, keys=keys, after=after, before=before, size=size)
