@@ -47,3 +47,6 @@ class EventKind(models.Model):
     class Meta:
         ordering = ["source", "type"]
         constraints = [models.UniqueConstraint(fields=["customer", "source", "type"], name="event_kind_unique")]
+
+    def __str__(self):
+        return f"{self.source}/{self.type}: {self.count}"

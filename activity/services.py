@@ -57,7 +57,13 @@ def event_kinds_rebuild(*, customer_ids: list[int]) -> None:
     )
     EventKind.objects.bulk_create(
         [
-            EventKind(customer_id=r["customer_id"], source=r["source"], type=r["type"], count=r["n"], last_occurred_at=r["last"])
+            EventKind(
+                customer_id=r["customer_id"],
+                source=r["source"],
+                type=r["type"],
+                count=r["n"],
+                last_occurred_at=r["last"],
+            )
             for r in rows
         ],
         batch_size=1000,

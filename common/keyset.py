@@ -67,8 +67,12 @@ def _beyond(keys: list[tuple[str, bool]], values: list) -> Q:
 
 
 def paginate(
-    queryset: QuerySet, *, keys: list[tuple[str, bool]], after: str | None = None,
-    before: str | None = None, size: int = 25,
+    queryset: QuerySet,
+    *,
+    keys: list[tuple[str, bool]],
+    after: str | None = None,
+    before: str | None = None,
+    size: int = 25,
 ) -> KeysetPage:
     """One page of `queryset` ordered by `keys` (each key non-null; the last one unique, e.g. the id)."""
     names = [name for name, _ in keys]

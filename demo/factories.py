@@ -1,7 +1,6 @@
 """factory-boy factories for tests and demo data. `build()` them and bulk-insert for volume."""
 
 import datetime
-
 import functools
 
 import factory

@@ -42,15 +42,29 @@ class TicketListForm(forms.Form):
 class CustomerFieldsForm(forms.Form):
     """The customer's own fields, with the values they had when the form was loaded (to detect conflicts)."""
 
-    name = forms.CharField(label=_("Name"), max_length=255)
+    name = forms.CharField(label=_("Name"), max_length=255, error_messages={"required": _("Enter a name.")})
     locale = forms.ChoiceField(label=_("Language"), choices=Locale.choices)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
-    details = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                              max_length=5000, help_text=_("Only team members can see details."))
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                            max_length=5000, help_text=_("Only team members can see notes."))
-    tags = forms.CharField(label=_("Tags"), required=False, max_length=1000,
-                           help_text=_("Separated by spaces; added to new tickets this customer creates."))
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text=_("Only team members can see details."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text=_("Only team members can see notes."),
+    )
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=1000,
+        help_text=_("Separated by spaces; added to new tickets this customer creates."),
+    )
 
     def __init__(self, *args, customer: User, **kwargs):
         self.customer = customer

@@ -60,7 +60,8 @@ def customer_for_team_member(*, account: Account, user_id: int) -> User:
     customer = (
         User.objects.filter(account=account, pk=user_id, role=Role.END_USER)
         .prefetch_related(
-            "identities", Prefetch("memberships", queryset=OrganizationMembership.objects.select_related("organization"))
+            "identities",
+            Prefetch("memberships", queryset=OrganizationMembership.objects.select_related("organization")),
         )
         .first()
     )

@@ -114,7 +114,10 @@ def customer_fields_save(request, user_id: int):
             for c in conflict.conflicts:
                 form.add_error(
                     c.field,
-                    _("Another agent changed this to “%(theirs)s” while you were editing. Save again to keep “%(yours)s”.")
+                    _(
+                        "Another agent changed this to “%(theirs)s” while you were editing. "
+                        "Save again to keep “%(yours)s”."
+                    )
                     % {"theirs": c.theirs, "yours": c.yours},
                 )
             form.rebase(conflict.current)

@@ -9,7 +9,9 @@ BASE = Path(__file__).resolve().parents[1]
 
 
 def _check(**env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"DJANGO_SETTINGS_MODULE": "config.settings"}
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
+        "DJANGO_SETTINGS_MODULE": "config.settings"
+    }
     return subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=BASE, env=environment | env, capture_output=True, text=True
     )

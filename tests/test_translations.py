@@ -32,7 +32,10 @@ def _extract(sources: list[str], tmp_path: Path) -> set[str]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test", "PYTHONPATH": str(BASE)}
     subprocess.run(
         [sys.executable, "-m", "django", "makemessages", "-l", "fr", "--no-location", "-v", "0"],
-        cwd=work, env=env, check=True, capture_output=True,
+        cwd=work,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     po = work / "locale" / "fr" / "LC_MESSAGES" / "django.po"
     return {entry.msgid for entry in polib.pofile(str(po))} if po.exists() else set()
@@ -50,8 +53,10 @@ def test_every_marked_string_has_a_french_translation(catalogue, tmp_path):
     if po_path.exists():
         translated = {e.msgid: e for e in polib.pofile(str(po_path)) if not e.obsolete}
     missing = sorted(
-        m for m in marked
-        if m not in translated or "fuzzy" in translated[m].flags
+        m
+        for m in marked
+        if m not in translated
+        or "fuzzy" in translated[m].flags
         or not (translated[m].msgstr or all(translated[m].msgstr_plural.values()))
     )
     assert not missing, f"{len(missing)} string(s) lack a French translation in {po_path}: {missing[:15]}"

@@ -76,6 +76,9 @@ class TicketCC(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "ticket"], name="ticket_cc_unique")]
 
+    def __str__(self):
+        return f"{self.user_id} on #{self.ticket_id}"
+
 
 class Comment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
@@ -86,3 +89,6 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"Comment {self.pk} on #{self.ticket_id}"

@@ -34,7 +34,9 @@ def test_a_suspended_customer_cannot_sign_in(anonymous, acme):
 
 
 def test_a_customer_signs_in_to_the_portal(anonymous, carol):
-    response = anonymous.post("/sign-in/", {"username": "carol@example.com", "password": "demo-password-1"}, follow=True)
+    response = anonymous.post(
+        "/sign-in/", {"username": "carol@example.com", "password": "demo-password-1"}, follow=True
+    )
 
     assert response.redirect_chain[-1][0] == "/portal/"
 

@@ -119,12 +119,15 @@ class DemoBuilder:
 
     def _organizations(self):
         orgs = []
-        for i in range(20):
+        for _ in range(20):
             name = self.fake.unique.company()
             domain = "".join(ch for ch in name.lower() if ch.isalnum())[:20] + ".example"
             orgs.append(
                 OrganizationFactory.build(
-                    account=self.account, name=name, domains=domain, tags=self.rng.choice(["", "enterprise", "smb", "partner"])
+                    account=self.account,
+                    name=name,
+                    domains=domain,
+                    tags=self.rng.choice(["", "enterprise", "smb", "partner"]),
                 )
             )
         return self.account.organizations.bulk_create(orgs)
@@ -138,7 +141,13 @@ class DemoBuilder:
             ("user", "vip", "VIP", "checkbox", {}),
             ("user", "contract_renewal", "Contract renewal", "date", {}),
             ("user", "plan", "Plan", "dropdown", {"options": _options("Free", "Pro", "Enterprise")}),
-            ("user", "interests", "Interests", "multiselect", {"options": _options("Hardware", "Software", "Training", "Support plans")}),
+            (
+                "user",
+                "interests",
+                "Interests",
+                "multiselect",
+                {"options": _options("Hardware", "Software", "Training", "Support plans")},
+            ),
             ("user", "customer_code", "Customer code", "regexp", {"regexp": r"^[A-Z]{3}-\d{4}$"}),
             ("user", "account_manager", "Account manager", "lookup", {"lookup_target": "user"}),
             ("user", "risk_score", "Risk score", "integer", {"agent_access": "read_only"}),
@@ -158,7 +167,9 @@ class DemoBuilder:
         people = []
         for i in range(count):
             first, last = self.fake.first_name(), self.fake.last_name()
-            email = f"{_ascii(first)}.{_ascii(last)}{i}@{self.rng.choice(['example.com', 'example.net', 'example.org'])}"
+            email = (
+                f"{_ascii(first)}.{_ascii(last)}{i}@{self.rng.choice(['example.com', 'example.net', 'example.org'])}"
+            )
             people.append(
                 UserFactory.build(
                     account=self.account,
@@ -166,8 +177,16 @@ class DemoBuilder:
                     email=email,
                     password=make_password(None),
                     locale=self.rng.choice(["en", "en", "fr"]),
-                    time_zone=self.rng.choice(["Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC", "America/Los_Angeles"]),
-                    tags=" ".join(sorted(self.rng.sample(["vip", "newsletter", "beta", "reseller", "churn_risk", "eu"], self.rng.randint(0, 3)))),
+                    time_zone=self.rng.choice(
+                        ["Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC", "America/Los_Angeles"]
+                    ),
+                    tags=" ".join(
+                        sorted(
+                            self.rng.sample(
+                                ["vip", "newsletter", "beta", "reseller", "churn_risk", "eu"], self.rng.randint(0, 3)
+                            )
+                        )
+                    ),
                     details=self.fake.address().replace("\n", ", ") if self.rng.random() < 0.4 else "",
                     notes=self.fake.sentence() if self.rng.random() < 0.3 else "",
                     custom_fields=self._field_values(),
@@ -179,20 +198,33 @@ class DemoBuilder:
         identities, memberships = [], []
         shared_numbers = [f"+3319{self.rng.randint(1000000, 9999999)}" for _ in range(5)]
         for i, customer in enumerate(customers):
-            identities.append(_identity(self.account, customer, customer.email, primary=True, verified=self.rng.random() > 0.1))
+            identities.append(
+                _identity(self.account, customer, customer.email, primary=True, verified=self.rng.random() > 0.1)
+            )
             if self.rng.random() < 0.3:
-                identities.append(_identity(self.account, customer, f"alt{i}@{self.fake.free_email_domain()}", verified=self.rng.random() < 0.5))
+                identities.append(
+                    _identity(
+                        self.account,
+                        customer,
+                        f"alt{i}@{self.fake.free_email_domain()}",
+                        verified=self.rng.random() < 0.5,
+                    )
+                )
             if self.rng.random() < 0.7:
                 identities.append(_phone(self.account, customer, f"+336{10000000 + i * 37:08d}", primary=True))
             if i % 15 == 0:
                 identities.append(_phone(self.account, customer, shared_numbers[i % 5], shared=True))
             for j, org in enumerate(self.rng.sample(self.orgs, self.rng.choice([0, 1, 1, 1, 2, 3]))):
-                memberships.append(OrganizationMembership(account=self.account, user=customer, organization=org, default=j == 0))
+                memberships.append(
+                    OrganizationMembership(account=self.account, user=customer, organization=org, default=j == 0)
+                )
         Identity.objects.bulk_create(identities, batch_size=1000)
         OrganizationMembership.objects.bulk_create(memberships, batch_size=1000)
         # A few customers signed in to the portal; most never did.
         for customer in self.rng.sample(customers, len(customers) // 4):
-            User.objects.filter(pk=customer.pk).update(last_login=self.now - datetime.timedelta(hours=self.rng.randint(1, 2000)))
+            User.objects.filter(pk=customer.pk).update(
+                last_login=self.now - datetime.timedelta(hours=self.rng.randint(1, 2000))
+            )
         return customers
 
     def _field_values(self) -> dict:
@@ -244,7 +276,11 @@ class DemoBuilder:
         )
         colleague = self.customers[0]
         Identity.objects.create(
-            account=self.account, user=colleague, type=IdentityType.PHONE, value="+33478000000", phone_line=PhoneLine.SHARED
+            account=self.account,
+            user=colleague,
+            type=IdentityType.PHONE,
+            value="+33478000000",
+            phone_line=PhoneLine.SHARED,
         )
         OrganizationMembership.objects.bulk_create(
             [
@@ -285,7 +321,11 @@ class DemoBuilder:
             moment = ticket.created_at
             for n in range(self.rng.randint(1, 4)):
                 author = ticket.requester if n % 2 == 0 else (ticket.assignee or agents[0])
-                comments.append(Comment(ticket=ticket, author=author, body=self.fake.paragraph(), public=n % 3 != 2, created_at=moment))
+                comments.append(
+                    Comment(
+                        ticket=ticket, author=author, body=self.fake.paragraph(), public=n % 3 != 2, created_at=moment
+                    )
+                )
                 moment += datetime.timedelta(hours=self.rng.randint(1, 48))
         TicketCC.objects.bulk_create(ccs, batch_size=1000, ignore_conflicts=True)
         Comment.objects.bulk_create(comments, batch_size=1000)
@@ -314,11 +354,27 @@ class DemoBuilder:
     def _events(self, tickets):
         events = []
         for ticket in tickets:
-            events.append(_event(ticket.requester, "Support", "ticket_requested", f"Requested ticket #{ticket.pk}: {ticket.subject}"[:255],
-                                 {"ticket_id": ticket.pk, "subject": ticket.subject}, ticket.created_at))
+            events.append(
+                _event(
+                    ticket.requester,
+                    "Support",
+                    "ticket_requested",
+                    f"Requested ticket #{ticket.pk}: {ticket.subject}"[:255],
+                    {"ticket_id": ticket.pk, "subject": ticket.subject},
+                    ticket.created_at,
+                )
+            )
             if ticket.status in ("solved", "closed"):
-                events.append(_event(ticket.requester, "Support", "ticket_solved", f"Ticket #{ticket.pk} solved",
-                                     {"ticket_id": ticket.pk}, ticket.solved_at))
+                events.append(
+                    _event(
+                        ticket.requester,
+                        "Support",
+                        "ticket_solved",
+                        f"Ticket #{ticket.pk} solved",
+                        {"ticket_id": ticket.pk},
+                        ticket.solved_at,
+                    )
+                )
         budget = max(0, self.options["events"] - len(events))
         showcase_share = min(budget, 400)
         for i in range(budget):
@@ -334,7 +390,11 @@ class DemoBuilder:
         path = self.rng.choice(PAGES)
         properties = {"reference": ref, "amount": {"value": round(self.rng.uniform(5, 900), 2), "currency": "EUR"}}
         if type_ == "page_viewed":
-            properties = {"url": f"https://www.example.com{path}", "referrer": "https://www.example.com/", "duration_s": self.rng.randint(3, 300)}
+            properties = {
+                "url": f"https://www.example.com{path}",
+                "referrer": "https://www.example.com/",
+                "duration_s": self.rng.randint(3, 300),
+            }
         occurred = self.now - datetime.timedelta(minutes=self.rng.randint(1, 60 * 24 * 700))
         return _event(customer, source, type_, template.format(ref=ref, path=path), properties, occurred)
 
@@ -350,14 +410,31 @@ def _ascii(text: str) -> str:
 
 
 def _identity(account, user, value, primary=False, verified=False):
-    return Identity(account=account, user=user, type=IdentityType.EMAIL, value=value.lower(), primary=primary, verified=verified)
+    return Identity(
+        account=account, user=user, type=IdentityType.EMAIL, value=value.lower(), primary=primary, verified=verified
+    )
 
 
 def _phone(account, user, value, primary=False, shared=False):
     line = PhoneLine.SHARED if shared else PhoneLine.DIRECT
-    return Identity(account=account, user=user, type=IdentityType.PHONE, value=value, primary=primary, verified=True, phone_line=line)
+    return Identity(
+        account=account,
+        user=user,
+        type=IdentityType.PHONE,
+        value=value,
+        primary=primary,
+        verified=True,
+        phone_line=line,
+    )
 
 
 def _event(customer, source, type_, description, properties, occurred_at):
-    return Event(account_id=customer.account_id, customer=customer, source=source, type=type_,
-                 description=description, properties=properties, occurred_at=occurred_at)
+    return Event(
+        account_id=customer.account_id,
+        customer=customer,
+        source=source,
+        type=type_,
+        description=description,
+        properties=properties,
+        occurred_at=occurred_at,
+    )
