@@ -22,7 +22,7 @@ setup: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v 0
 
 run: setup
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --site-url http://$(HOST):$(PORT)/
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed node_modules/.installed

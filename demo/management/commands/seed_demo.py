@@ -47,6 +47,7 @@ class Command(BaseCommand):
         parser.add_argument("--tickets", type=int, default=1000)
         parser.add_argument("--events", type=int, default=20000)
         parser.add_argument("--seed", type=int, default=20261125, help="Random seed (same seed, same data).")
+        parser.add_argument("--site-url", default="http://127.0.0.1:8000/", help="Where the demo will be served.")
 
     def handle(self, *args, **options):
         for name in ("customers", "tickets", "events"):
@@ -61,11 +62,11 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 DemoBuilder(options, self.stdout).build()
-        self._print_sign_ins()
+        self._print_sign_ins(options["site_url"])
 
-    def _print_sign_ins(self):
+    def _print_sign_ins(self, site_url: str):
         self.stdout.write(
-            self.style.SUCCESS("\nDemo ready at http://127.0.0.1:8000/  — sign in with:")
+            self.style.SUCCESS(f"\nDemo ready at {site_url}  — sign in with:")
             + "".join(f"\n  {email:<22} {DEMO_PASSWORD}  ({role})" for email, _n, role in SIGN_INS)
             + f"\n  {SHOWCASE_EMAIL:<22} {DEMO_PASSWORD}  (customer, portal)\n"
         )

@@ -1,0 +1,53 @@
+import io
+
+from django.core.management import call_command
+
+from accounts.models import Account, User
+from activity.models import Event, EventKind
+from tickets.models import Ticket
+
+SMALL = {"customers": 15, "tickets": 40, "events": 300}
+
+
+def _counts():
+    return (User.objects.count(), Ticket.objects.count(), Event.objects.count(), EventKind.objects.count())
+
+
+def test_seeding_builds_the_demo_account_with_sign_ins_and_a_showcase(db):
+    call_command("seed_demo", **SMALL, stdout=io.StringIO())
+
+    account = Account.objects.get(subdomain="demo")
+    assert set(User.objects.filter(account=account, role__in=["admin", "agent"]).values_list("email", flat=True)) >= {
+        "admin@example.com",
+        "agent@example.com",
+    }
+    showcase = User.objects.get(account=account, email="camille.martin@example.com")
+    assert {t.status for t in Ticket.objects.filter(requester=showcase)} == {
+        "new",
+        "open",
+        "pending",
+        "hold",
+        "solved",
+        "closed",
+    }
+    assert showcase.identities.count() == 4 and showcase.memberships.count() == 3
+    assert Event.objects.filter(customer=showcase).values("source").distinct().count() >= 3
+    assert User.objects.get(email="admin@example.com").check_password("demo-password-1")
+
+
+def test_seeding_twice_changes_nothing(db):
+    call_command("seed_demo", **SMALL, stdout=io.StringIO())
+    before = _counts()
+
+    call_command("seed_demo", **SMALL, stdout=io.StringIO())
+
+    assert _counts() == before
+
+
+def test_reset_rebuilds_the_same_amount_of_data(db):
+    call_command("seed_demo", **SMALL, stdout=io.StringIO())
+    before = _counts()
+
+    call_command("seed_demo", reset=True, **SMALL, stdout=io.StringIO())
+
+    assert _counts() == before
