@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Locale, time_zone_choices
+
 
 class SignInForm(AuthenticationForm):
     username = forms.EmailField(
@@ -11,6 +13,13 @@ class SignInForm(AuthenticationForm):
         "invalid_login": _("That email and password don't match an active account here."),
         "inactive": _("This account is suspended."),
     }
+
+
+class PreferencesForm(forms.Form):
+    locale = forms.ChoiceField(label=_("Language"), choices=Locale.choices)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=time_zone_choices, help_text=_("Dates and times are shown in this time zone.")
+    )
 
 
 class AgentInterfaceForm(forms.Form):

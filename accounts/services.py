@@ -50,6 +50,28 @@ def account_set_customer_profile(*, account: Account, actor: User, enabled: bool
 
 
 @transaction.atomic
+def user_set_preferences(*, user: User, locale: str, time_zone: str) -> list[str]:
+    """Change the language and time zone a person sees the product in; returns the fields changed."""
+    before = {"locale": user.locale, "time_zone": user.time_zone}
+    after = {"locale": locale, "time_zone": time_zone}
+    changed = [f for f in after if before[f] != after[f]]
+    if not changed:
+        return []
+    User.objects.filter(pk=user.pk).update(**{f: after[f] for f in changed})
+    for f in changed:
+        setattr(user, f, after[f])
+    audit_record(
+        account=user.account,
+        actor=user,
+        action="user.preferences_changed",
+        target=user,
+        before={f: before[f] for f in changed},
+        after={f: after[f] for f in changed},
+    )
+    return changed
+
+
+@transaction.atomic
 def team_member_set_profile_preference(*, member: User, use_new_profile: bool) -> bool:
     """Record a team member's own choice of profile experience; kept even while the account has it off."""
     if not member.is_team_member:

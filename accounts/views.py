@@ -1,14 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import admin_required
-from accounts.forms import AgentInterfaceForm, SignInForm
+from accounts.forms import AgentInterfaceForm, PreferencesForm, SignInForm
 from accounts.selectors import audit_entries
-from accounts.services import account_set_customer_profile
+from accounts.services import account_set_customer_profile, user_set_preferences
 
 
 class SignInView(auth_views.LoginView):
@@ -24,6 +26,20 @@ def home(request):
     if request.user.is_team_member:
         return redirect("profiles:search")
     return redirect("portal:home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    """Each person picks the language and time zone they read the product in."""
+    user = request.user
+    form = PreferencesForm(request.POST or None, initial={"locale": user.locale, "time_zone": user.time_zone})
+    if request.method == "POST" and form.is_valid():
+        user_set_preferences(user=user, **form.cleaned_data)
+        with translation.override(user.locale):
+            messages.success(request, _("Your preferences were saved."))
+        return redirect("accounts:preferences")
+    return render(request, "accounts/preferences.html", {"form": form})
 
 
 @admin_required
