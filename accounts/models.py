@@ -1,3 +1,4 @@
+import functools
 import zoneinfo
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -34,6 +35,7 @@ class UserManager(BaseUserManager):
         raise NotImplementedError("Users are looked up per account; use accounts.backends.")
 
 
+@functools.cache
 def time_zone_choices():
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 

@@ -1,6 +1,16 @@
+from django.http import HttpResponse
 from django.urls import include, path
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+def healthz(request):
+    """Liveness probe for load balancers; also the trivial baseline that benchmarks compare against."""
+    return HttpResponse("ok", content_type="text/plain")
+
 
 urlpatterns = [
+    path("healthz", healthz),
     path("", include("accounts.urls")),
     path("agent/", include("profiles.urls")),
     path("agent/tickets/", include("tickets.urls")),

@@ -1,0 +1,144 @@
+"""Benchmark the customer profile page and its tickets tab on a customer with many tickets.
+
+Prints p50/p95 server-side times next to a trivial view measured in the same run. Run on PostgreSQL:
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench .venv/bin/python manage.py bench_profile
+"""
+
+import datetime
+import random
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import Account, Role, User
+from common.bench import measure, report
+from demo.factories import demo_password_hash
+from profiles.models import Identity, IdentityType, PhoneLine
+from tickets.models import Priority, Status, Ticket
+from tickets.selectors import tickets_for_customer
+
+
+class Command(BaseCommand):
+    help = "Time the profile page and tickets tab for one customer with many tickets (default 10,000)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tickets", type=int, default=10_000)
+        parser.add_argument("--customers", type=int, default=20_000, help="Other customers, for the search.")
+        parser.add_argument("--runs", type=int, default=60)
+
+    def handle(self, *args, tickets, customers, runs, **options):
+        account, agent, customer = self._data_set(tickets, customers)
+        client = Client(HTTP_HOST=f"{account.subdomain}.localhost")
+        client.force_login(agent)
+        base = f"/agent/users/{customer.pk}/"
+        legacy = Client(HTTP_HOST=f"{account.subdomain}.localhost")
+        legacy.force_login(_team_member(account, "legacy@bench.test", prefers_new_profile=False))
+        htmx = {"HX-Request": "true", "HX-Target": "tab-panel"}
+
+        cursor, depth = None, 0
+        while depth < tickets - 25:  # walk to the last page by keyset, as a user paging on would
+            page = tickets_for_customer(customer=customer, size=25, after=cursor)
+            if not page.has_next:
+                break
+            cursor, depth = page.next_cursor, depth + 25
+
+        def get(url, **headers):
+            return lambda: _ok(client.get(url, headers=headers))
+
+        baseline = measure("trivial view (/healthz)", get("/healthz"), runs=runs)
+        timings = [
+            measure("profile page, full load (tickets tab)", get(f"{base}?tab=tickets"), runs=runs),
+            measure("legacy profile page, full load", lambda: _ok(legacy.get(base)), runs=runs),
+            measure("tickets tab partial, first page", get(f"{base}?tab=tickets", **htmx), runs=runs),
+            measure(
+                f"tickets tab, page at depth {depth:,}", get(f"{base}?tab=tickets&after={cursor}", **htmx), runs=runs
+            ),
+            measure(
+                "tickets tab, sorted by subject", get(f"{base}?tab=tickets&sort=subject&dir=asc", **htmx), runs=runs
+            ),
+            measure(
+                "tickets tab, status filter (pending)", get(f"{base}?tab=tickets&status=pending", **htmx), runs=runs
+            ),
+            measure("tickets tab, sorted by assignee", get(f"{base}?tab=tickets&sort=assignee", **htmx), runs=runs),
+            measure("customer search, 'bench' (many matches)", get("/agent/users/?q=bench"), runs=runs),
+            measure("customer search, by phone digits", get("/agent/users/?q=0611000042"), runs=runs),
+        ]
+        self.stdout.write(
+            f"\nOne customer with {tickets:,} tickets; {customers:,} other customers. {runs} runs each.\n"
+        )
+        report(self.stdout, timings, baseline)
+
+    @transaction.atomic
+    def _data_set(self, tickets: int, customers: int):
+        account, _created = Account.objects.update_or_create(
+            subdomain="bench", defaults={"name": "Benchmark", "customer_profile_enabled": True}
+        )
+        agent = _team_member(account, "agent@bench.test", prefers_new_profile=True)
+        customer = User.objects.filter(account=account, email="heavy@bench.test").first()
+        if customer is None:
+            customer = User.objects.create(account=account, name="Heavy Bench Customer", email="heavy@bench.test")
+        have = Ticket.objects.filter(requester=customer).count()
+        if have < tickets:
+            self.stdout.write(f"Creating {tickets - have:,} tickets…")
+            rng = random.Random(7)
+            now = timezone.now()
+            rows = []
+            for i in range(have, tickets):
+                created = now - datetime.timedelta(minutes=i * 37)
+                rows.append(
+                    Ticket(
+                        account=account,
+                        requester=customer,
+                        submitter=customer,
+                        assignee=agent if i % 3 else None,
+                        subject=f"Bench ticket {rng.randint(0, 10**9):09d}",
+                        status=rng.choice(Status.values),
+                        priority=rng.choice(Priority.values),
+                        created_at=created,
+                        updated_at=created + datetime.timedelta(minutes=rng.randint(0, 600)),
+                    )
+                )
+            Ticket.objects.bulk_create(rows, batch_size=2000)
+        others = User.objects.filter(account=account, role=Role.END_USER).count() - 1
+        if others < customers:
+            self.stdout.write(f"Creating {customers - others:,} customers…")
+            people = User.objects.bulk_create(
+                [
+                    User(account=account, name=f"Bench Person {i}", email=f"p{i}@bench.test")
+                    for i in range(others, customers)
+                ],
+                batch_size=2000,
+            )
+            Identity.objects.bulk_create(
+                [
+                    Identity(
+                        account=account,
+                        user=p,
+                        type=IdentityType.PHONE,
+                        value=f"+33611{i:06d}",
+                        phone_line=PhoneLine.DIRECT,
+                    )
+                    for i, p in enumerate(people, start=others)
+                ],
+                batch_size=2000,
+            )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # fresh planner statistics after the bulk load
+        return account, agent, customer
+
+
+def _team_member(account, email: str, *, prefers_new_profile: bool) -> User:
+    fields = {"role": Role.AGENT, "name": email, "prefers_new_profile": prefers_new_profile}
+    member, _created = User.objects.update_or_create(
+        account=account, email=email, defaults=fields, create_defaults={**fields, "password": demo_password_hash()}
+    )
+    return member
+
+
+def _ok(response):
+    if response.status_code != 200:
+        raise RuntimeError(f"benchmark request failed with {response.status_code}")
+    return response
