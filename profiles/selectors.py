@@ -55,16 +55,16 @@ def _matches(account: Account, query: str) -> Q:
     )
 
 
-def customer_for_team_member(*, account: Account, user_id: int) -> User:
-    """One customer of the account with identities and organizations loaded; anything else is a 404."""
-    customer = (
-        User.objects.filter(account=account, pk=user_id, role=Role.END_USER)
-        .prefetch_related(
+def customer_for_team_member(*, account: Account, user_id: int, with_details: bool = True) -> User:
+    """One customer of the account (with identities and organizations loaded unless a partial needs none
+    of them); a team member, another account's user or an unknown id is a 404."""
+    customers = User.objects.filter(account=account, pk=user_id, role=Role.END_USER)
+    if with_details:
+        customers = customers.prefetch_related(
             "identities",
             Prefetch("memberships", queryset=OrganizationMembership.objects.select_related("organization")),
         )
-        .first()
-    )
+    customer = customers.first()
     if customer is None:
         raise Http404
     return customer

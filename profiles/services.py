@@ -70,7 +70,7 @@ def customer_update(*, customer: User, actor: User, changes: dict, originals: di
         event_record(
             customer=locked,
             type=EDITABLE_FIELDS[f],
-            description=f"{f.replace('_', ' ').capitalize()} changed",
+            description=f"{f.replace('_', ' ').capitalize()} changed"[:255],
             properties={"field": f, "previous": current[f], "current": touched[f], "actor_id": actor.pk},
         )
     audit_record(
@@ -82,3 +82,10 @@ def customer_update(*, customer: User, actor: User, changes: dict, originals: di
         after={f: touched[f] for f in saved},
     )
     return saved
+
+
+@transaction.atomic
+def customer_signed_in(*, customer: User) -> None:
+    """Put a sign-in on the customer's timeline; team members' sign-ins are not customer activity."""
+    if customer.is_end_user:
+        event_record(customer=customer, type="user_signed_in", description="Signed in")

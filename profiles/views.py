@@ -9,6 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.decorators import team_member_required
 from accounts.selectors import uses_new_profile
 from accounts.services import team_member_set_profile_preference
+from activity.selectors import event_kinds_for_customer, events_for_customer
 from profiles.forms import CustomerFieldsForm, CustomerSearchForm, TicketListForm
 from profiles.selectors import (
     customer_for_team_member,
@@ -18,6 +19,7 @@ from profiles.selectors import (
     primary_identity,
 )
 from profiles.services import ProfileConflict, customer_update
+from profiles.timeline import filter_groups, parse_filter, timeline_rows
 from tickets.selectors import ticket_counts_for_customer, tickets_for_customer
 
 
@@ -35,7 +37,16 @@ def customer_search(request):
     return render(request, "profiles/search.html", context)
 
 
-def _tickets_tab(request, customer) -> dict:
+def _activity_tab(request, customer, partial: str | None) -> dict:
+    raw_filter = request.GET.get("filter", "")
+    page = events_for_customer(customer=customer, event_filter=parse_filter(raw_filter), after=request.GET.get("after"))
+    context = {"timeline_page": page, "timeline_rows": timeline_rows(page.items), "timeline_filter": raw_filter}
+    if partial != PARTIALS["timeline-more"]:  # appending older events needs no filter choices
+        context["filter_groups"] = filter_groups(event_kinds_for_customer(customer=customer))
+    return context
+
+
+def _tickets_tab(request, customer, partial: str | None = None) -> dict:
     form = TicketListForm(request.GET)
     params = form.params()
     page = tickets_for_customer(customer=customer, **params)
@@ -44,7 +55,14 @@ def _tickets_tab(request, customer) -> dict:
 
 # The new page's tabs in order, each with the function that builds its panel; the first is the default.
 PROFILE_TABS = {
+    "activity": (gettext_lazy("Activity"), _activity_tab),
     "tickets": (gettext_lazy("Tickets"), _tickets_tab),
+}
+# The regions an HTMX request may ask for by its HX-Target, and the partial that renders each.
+PARTIALS = {
+    "profile-tabs": "profiles/customer_page.html#profile-tabs",
+    "tab-panel": "profiles/customer_page.html#tab-panel",
+    "timeline-more": "profiles/_activity_panel.html#timeline-page",
 }
 
 
@@ -62,9 +80,13 @@ def _key_details(customer) -> dict:
 @vary_on_headers("HX-Request", "HX-Target")
 def customer_page(request, user_id: int):
     """The customer's profile: the new page for members who opted in (account permitting), else the legacy one."""
-    customer = customer_for_team_member(account=request.account, user_id=user_id)
+    partial = PARTIALS.get(request.htmx.target) if request.htmx else None
     if not uses_new_profile(request.user):
-        return _legacy_page(request, customer)
+        # The legacy page has one swappable region: its tickets panel.
+        partial = "tab-panel" if partial == PARTIALS["tab-panel"] else None
+        customer = customer_for_team_member(account=request.account, user_id=user_id, with_details=not partial)
+        return _legacy_page(request, customer, partial=partial)
+    customer = customer_for_team_member(account=request.account, user_id=user_id, with_details=not partial)
 
     tab = request.GET.get("tab")
     if tab not in PROFILE_TABS:
@@ -75,17 +97,15 @@ def customer_page(request, user_id: int):
         "tab": tab,
         "tabs": [(key, label) for key, (label, _builder) in PROFILE_TABS.items()],
         "nav": "customers",
-        **build_panel(request, customer),
+        **build_panel(request, customer, partial),
     }
-    if request.htmx.target == "tab-panel":
-        return render(request, "profiles/customer_page.html#tab-panel", context)
-    if request.htmx.target == "profile-tabs":
-        return render(request, "profiles/customer_page.html#profile-tabs", context)
+    if partial:
+        return render(request, partial, context)
     context.update(_key_details(customer))
     return render(request, "profiles/customer_page.html", context)
 
 
-def _legacy_page(request, customer, form=None, status=200):
+def _legacy_page(request, customer, form=None, status=200, partial=None):
     context = {
         "customer": customer,
         "form": form or CustomerFieldsForm(customer=customer),
@@ -93,7 +113,7 @@ def _legacy_page(request, customer, form=None, status=200):
         "nav": "customers",
         **_tickets_tab(request, customer),
     }
-    if request.htmx.target == "tab-panel":
+    if partial == "tab-panel":
         return render(request, "profiles/customer_legacy.html#tab-panel", context)
     context.update(_key_details(customer))
     return render(request, "profiles/customer_legacy.html", context, status=status)

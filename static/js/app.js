@@ -31,6 +31,20 @@
     });
   });
 
+  // "Show 10 more": once the older events are in, focus the first of them so keyboard and screen-reader
+  // users continue where the new ones start instead of being left on a button that no longer exists.
+  var timelineMoreRequested = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    timelineMoreRequested = !!(event.detail.elt.closest && event.detail.elt.closest("#timeline-more"));
+  });
+  // htmx:load fires on each piece of new content; the old button is gone by then, so listen here.
+  document.addEventListener("htmx:load", function (event) {
+    if (!timelineMoreRequested || !event.target.matches || !event.target.matches("[data-page-start]")) return;
+    timelineMoreRequested = false;
+    var summary = event.target.querySelector("summary");
+    if (summary) summary.focus();
+  });
+
   // After a tab swap, move focus to the newly selected tab so keyboard users keep their place.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "profile-tabs") {

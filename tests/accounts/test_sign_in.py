@@ -72,3 +72,13 @@ def test_end_users_never_reach_the_agent_workspace(as_carol, carol):
 
 def test_team_members_have_no_portal(as_bob):
     assert as_bob.get("/portal/").status_code == 403
+
+
+def test_a_customer_sign_in_lands_on_their_timeline_but_a_team_members_does_not(anonymous, acme, bob):
+    carol = UserFactory(account=acme, email="carol.signin@example.com")
+
+    anonymous.post("/sign-in/", {"username": "carol.signin@example.com", "password": "demo-password-1"})
+    client_for(bob)
+
+    assert list(carol.events.values_list("type", flat=True)) == ["user_signed_in"]
+    assert not bob.events.exists()

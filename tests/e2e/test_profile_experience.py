@@ -53,6 +53,9 @@ def test_the_admin_enables_it_an_agent_switches_uses_and_reverts(browser, site, 
 
     assert agent.get_by_text("You're using the new customer profile experience.").is_visible()
     assert agent.get_by_role("heading", name="Key details").is_visible()
+    assert agent.get_by_role("tab", name="Activity").get_attribute("aria-selected") == "true"
+    agent.get_by_role("tab", name="Tickets").click()
+    agent.wait_for_url("**tab=tickets**")
     assert agent.get_by_role("tab", name="Tickets").get_attribute("aria-selected") == "true"
     rows = agent.locator("#tab-panel tbody tr")
     assert rows.count() == 6

@@ -34,3 +34,89 @@ def test_the_portal_lists_only_the_customers_own_requests(as_carol, carol, acme)
     page = as_carol.get("/portal/").content.decode()
 
     assert "Mine" in page and "Someone else" not in page
+
+
+def test_an_agent_replies_and_solves_from_the_ticket_page(as_bob, carol):
+    ticket = TicketFactory(requester=carol, status="open")
+
+    response = as_bob.post(
+        f"/agent/tickets/{ticket.pk}/",
+        {"body": "Fixed, <b>thanks</b>", "public": "true", "status": "solved", "status_seen": "open"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "Ticket updated." in page and "Fixed, &lt;b&gt;thanks&lt;/b&gt;" in page
+    ticket.refresh_from_db()
+    assert ticket.status == "solved"
+
+
+def test_an_empty_reply_without_a_status_change_is_refused_next_to_the_form(as_bob, carol):
+    ticket = TicketFactory(requester=carol, status="open")
+
+    response = as_bob.post(
+        f"/agent/tickets/{ticket.pk}/", {"body": "  ", "public": "true", "status": "open", "status_seen": "open"}
+    )
+
+    assert response.status_code == 400
+    assert "Write a reply or choose another status." in response.content.decode()
+    assert ticket.comments.count() == 0
+
+
+def test_a_stale_status_keeps_the_typed_reply_and_explains(as_bob, carol):
+    ticket = TicketFactory(requester=carol, status="pending")
+
+    response = as_bob.post(
+        f"/agent/tickets/{ticket.pk}/",
+        {"body": "My long answer", "public": "false", "status": "open", "status_seen": "new"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Another agent set this ticket to “Pending”" in page
+    assert "My long answer" in page and 'name="status_seen" value="pending"' in page
+
+
+def test_a_bad_status_is_an_error_not_a_crash(as_bob, carol):
+    ticket = TicketFactory(requester=carol, status="open")
+
+    response = as_bob.post(
+        f"/agent/tickets/{ticket.pk}/", {"body": "x", "public": "maybe", "status": "exploded", "status_seen": "open"}
+    )
+
+    assert response.status_code == 400
+    assert ticket.comments.count() == 0
+
+
+def test_nobody_replies_on_another_accounts_ticket(as_bob, dave):
+    ticket = TicketFactory(requester=dave, status="open")
+
+    response = as_bob.post(
+        f"/agent/tickets/{ticket.pk}/", {"body": "hi", "public": "true", "status": "open", "status_seen": "open"}
+    )
+
+    assert response.status_code == 404
+    assert ticket.comments.count() == 0
+
+
+def test_a_customer_submits_a_request_from_the_portal(as_carol, carol):
+    response = as_carol.post(
+        "/portal/requests/new/", {"subject": "  Where is   my order? ", "description": "Late."}, follow=True
+    )
+
+    ticket = carol.tickets_requested.get()
+    assert ticket.subject == "Where is my order?" and ticket.submitter == carol
+    assert f"Request #{ticket.pk} was submitted." in response.content.decode()
+    assert carol.events.filter(type="ticket_requested").count() == 1
+
+
+def test_a_request_without_a_subject_shows_the_error_and_keeps_the_text(as_carol, carol):
+    response = as_carol.post("/portal/requests/new/", {"subject": "", "description": "Keep me"})
+
+    assert response.status_code == 400
+    assert "Keep me" in response.content.decode()
+    assert not carol.tickets_requested.exists()
+
+
+def test_team_members_do_not_use_the_portal_form(as_bob):
+    assert as_bob.get("/portal/requests/new/").status_code == 403

@@ -349,7 +349,7 @@ class DemoBuilder:
             custom_fields={"reported_by": self.showcase.pk} if i % 40 == 1 else {},
             created_at=created,
             updated_at=min(self.now, created + datetime.timedelta(hours=self.rng.randint(1, 400))),
-            solved_at=created + datetime.timedelta(days=2) if solved else None,
+            solved_at=min(self.now, created + datetime.timedelta(days=2)) if solved else None,
         )
 
     def _events(self, tickets):
@@ -378,26 +378,44 @@ class DemoBuilder:
                 )
         budget = max(0, self.options["events"] - len(events))
         showcase_share = min(budget, 400)
-        for i in range(budget):
-            customer = self.showcase if i < showcase_share else self.rng.choice(self.customers)
-            events.append(self._app_event(customer))
+        while budget > 0:
+            customer = self.showcase if showcase_share > 0 else self.rng.choice(self.customers)
+            burst = self._app_events(customer)[:budget]
+            events += burst
+            budget -= len(burst)
+            showcase_share -= len(burst)
         Event.objects.bulk_create(events, batch_size=2000)
         event_kinds_rebuild(customer_ids=[c.pk for c in self.customers])
 
-    def _app_event(self, customer):
+    def _app_events(self, customer) -> list[Event]:
+        """One thing a customer did in an integrated app; a web visit is a burst of page views."""
+        occurred = self.now - datetime.timedelta(minutes=self.rng.randint(1, 60 * 24 * 700))
         source = self.rng.choice(list(APP_EVENTS))
+        if source == "Web analytics":
+            pages = self.rng.sample(PAGES, self.rng.randint(1, 5))
+            return [
+                _event(
+                    customer,
+                    source,
+                    "page_viewed",
+                    f"Viewed {path}",
+                    {
+                        "url": f"https://www.example.com{path}",
+                        "referrer": "https://www.example.com/",
+                        "duration_s": self.rng.randint(3, 300),
+                    },
+                    occurred - datetime.timedelta(minutes=2 * n),
+                )
+                for n, path in enumerate(pages)
+            ]
         type_, template = self.rng.choice(APP_EVENTS[source])
         ref = f"#{self.rng.randint(10000, 99999)}"
-        path = self.rng.choice(PAGES)
-        properties = {"reference": ref, "amount": {"value": round(self.rng.uniform(5, 900), 2), "currency": "EUR"}}
-        if type_ == "page_viewed":
-            properties = {
-                "url": f"https://www.example.com{path}",
-                "referrer": "https://www.example.com/",
-                "duration_s": self.rng.randint(3, 300),
-            }
-        occurred = self.now - datetime.timedelta(minutes=self.rng.randint(1, 60 * 24 * 700))
-        return _event(customer, source, type_, template.format(ref=ref, path=path), properties, occurred)
+        properties = {
+            "reference": ref,
+            "amount": {"value": round(self.rng.uniform(5, 900), 2), "currency": "EUR"},
+            "items": [{"sku": f"SKU-{self.rng.randint(100, 999)}", "quantity": self.rng.randint(1, 3)}],
+        }
+        return [_event(customer, source, type_, template.format(ref=ref), properties, occurred)]
 
 
 def _options(*names):

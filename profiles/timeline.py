@@ -1,0 +1,261 @@
+"""How a customer's events read on the profile page: descriptions in the agent's language, an icon per
+source, property trees, and runs of high-volume events folded into one group (B6)."""
+
+import datetime
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
+
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from activity.models import SUPPORT_SOURCE, Event, EventKind
+from activity.selectors import EventFilter
+
+# The filter drop-down's values are "source" or "source:type", each part with ":" and "%" escaped,
+# so any source or type name round-trips and common names stay readable in the URL.
+FILTER_SEPARATOR = ":"
+_FILTER_SAFE = " !\"#$&'()*+,;<=>?@[\\]^`{|}/"
+SOURCE_COLOURS = 8
+# Nested properties deeper than this are shown as their JSON text, so a hostile payload cannot make
+# the page arbitrarily deep.
+MAX_PROPERTY_DEPTH = 6
+# Consecutive high-volume events this close together are one burst (a visit, a session) and fold into one row.
+BURST_GAP = datetime.timedelta(minutes=30)
+
+
+def _changed(with_values, without_values) -> Callable[[dict], str]:
+    """A field change: with both values when they are short enough to read in one line."""
+
+    def describe(p: dict) -> str:
+        if "previous" in p and "current" in p and len(str(p["previous"]) + str(p["current"])) <= 120:
+            return str(with_values) % {"previous": p["previous"] or "—", "current": p["current"] or "—"}
+        return str(without_values)
+
+    return describe
+
+
+# Events this product records itself, described in the reader's language from their properties. The
+# stored English description is the fallback when properties lack what a sentence needs.
+SUPPORT_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
+    "ticket_requested": (
+        gettext_lazy("Ticket requested"),
+        lambda p: _("Requested ticket #%(ticket_id)s: %(subject)s") % p,
+    ),
+    "ticket_status_changed": (
+        gettext_lazy("Ticket status changed"),
+        lambda p: _("Ticket #%(ticket_id)s changed from %(previous)s to %(current)s") % _status_names(p),
+    ),
+    "ticket_solved": (gettext_lazy("Ticket solved"), lambda p: _("Ticket #%(ticket_id)s solved") % p),
+    "comment_added": (
+        gettext_lazy("Comment added"),
+        lambda p: (
+            (
+                _("Internal note on ticket #%(ticket_id)s")
+                if p["public"] is False
+                else _("Comment on ticket #%(ticket_id)s")
+            )
+            % p
+        ),
+    ),
+    "name_changed": (
+        gettext_lazy("Name changed"),
+        _changed(gettext_lazy("Name changed from “%(previous)s” to “%(current)s”"), gettext_lazy("Name changed")),
+    ),
+    "details_changed": (
+        gettext_lazy("Details changed"),
+        _changed(gettext_lazy("Details changed from “%(previous)s” to “%(current)s”"), gettext_lazy("Details changed")),
+    ),
+    "notes_changed": (
+        gettext_lazy("Notes changed"),
+        _changed(gettext_lazy("Notes changed from “%(previous)s” to “%(current)s”"), gettext_lazy("Notes changed")),
+    ),
+    "tags_changed": (
+        gettext_lazy("Tags changed"),
+        _changed(gettext_lazy("Tags changed from “%(previous)s” to “%(current)s”"), gettext_lazy("Tags changed")),
+    ),
+    "locale_changed": (
+        gettext_lazy("Language changed"),
+        _changed(gettext_lazy("Language changed from %(previous)s to %(current)s"), gettext_lazy("Language changed")),
+    ),
+    "time_zone_changed": (
+        gettext_lazy("Time zone changed"),
+        _changed(gettext_lazy("Time zone changed from %(previous)s to %(current)s"), gettext_lazy("Time zone changed")),
+    ),
+    "user_signed_in": (gettext_lazy("Signed in"), lambda p: _("Signed in")),
+}
+
+
+def _status_names(p: dict) -> dict:
+    from tickets.models import Status
+
+    names = dict(Status.choices)
+    return {**p, "previous": names.get(p["previous"], p["previous"]), "current": names.get(p["current"], p["current"])}
+
+
+def type_label(source: str, type: str) -> str:
+    """A readable name for an event type: translated for our own, tidied up for integrated apps'."""
+    if source == SUPPORT_SOURCE and type in SUPPORT_EVENTS:
+        return str(SUPPORT_EVENTS[type][0])
+    return type.replace("_", " ").strip().capitalize() or type
+
+
+def describe(event: Event) -> str:
+    """The event's one-line description, in the reader's language where we know the event."""
+    if event.source == SUPPORT_SOURCE and event.type in SUPPORT_EVENTS:
+        try:
+            return SUPPORT_EVENTS[event.type][1](event.properties or {})
+        except (KeyError, TypeError, ValueError):
+            pass
+    return event.description or type_label(event.source, event.type)
+
+
+def source_colour(source: str) -> int:
+    """A stable colour slot for a source, so each app keeps its colour on every page."""
+    return int(hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest(), 16) % SOURCE_COLOURS
+
+
+def is_high_volume(type: str) -> bool:
+    """Types that arrive in bursts (page views and the like) and read better folded together."""
+    return type == "page_viewed" or type.endswith("_viewed")
+
+
+@dataclass
+class TimelineRow:
+    """One event, or a run of consecutive same-kind high-volume events shown as one group."""
+
+    events: list[Event]
+    source: str
+    type: str
+    description: str
+    colour: int
+    members: list["TimelineRow"] = field(default_factory=list)
+
+    @property
+    def is_group(self) -> bool:
+        return len(self.events) > 1
+
+    @property
+    def event(self) -> Event:
+        return self.events[0]
+
+    @property
+    def newest(self) -> datetime.datetime:
+        return self.events[0].occurred_at
+
+    @property
+    def oldest(self) -> datetime.datetime:
+        return self.events[-1].occurred_at
+
+    @property
+    def is_recent(self) -> bool:
+        return timezone.now() - self.newest < datetime.timedelta(days=7)
+
+    @property
+    def properties_html(self) -> str:
+        return properties_html(self.event.properties)
+
+
+def _row(event: Event) -> TimelineRow:
+    return TimelineRow([event], event.source, event.type, describe(event), source_colour(event.source))
+
+
+def timeline_rows(events: list[Event]) -> list[TimelineRow]:
+    """Events in order, with each burst of consecutive high-volume events of one kind grouped."""
+    rows: list[TimelineRow] = []
+    for event in events:
+        last = rows[-1] if rows else None
+        if (
+            last
+            and is_high_volume(event.type)
+            and (last.source, last.type) == (event.source, event.type)
+            and last.oldest - event.occurred_at <= BURST_GAP
+        ):
+            if not last.is_group:
+                last.members = [_row(last.event)]
+            last.events.append(event)
+            last.members.append(_row(event))
+            last.description = _group_description(last)
+        else:
+            rows.append(_row(event))
+    return rows
+
+
+def _group_description(row: TimelineRow) -> str:
+    count = len(row.events)
+    if row.type == "page_viewed":
+        return ngettext("%(count)d page viewed", "%(count)d pages viewed", count) % {"count": count}
+    return ngettext("%(count)d × %(kind)s", "%(count)d × %(kind)s", count) % {
+        "count": count,
+        "kind": type_label(row.source, row.type),
+    }
+
+
+def properties_html(value, depth: int = 0) -> str:
+    """Event properties as nested, escaped HTML lists: payloads come from outside and are never trusted."""
+    if isinstance(value, dict) and value and depth < MAX_PROPERTY_DEPTH:
+        items = format_html_join(
+            "",
+            '<div class="props__item"><dt>{}</dt><dd>{}</dd></div>',
+            ((key, properties_html(item, depth + 1)) for key, item in value.items()),
+        )
+        return format_html('<dl class="props">{}</dl>', items)
+    if isinstance(value, list) and value and depth < MAX_PROPERTY_DEPTH:
+        items = format_html_join("", "<li>{}</li>", ((properties_html(item, depth + 1),) for item in value))
+        return format_html('<ol class="props__list">{}</ol>', items)
+    if value is None or value == {} or value == []:
+        return format_html('<span class="muted">{}</span>', _("empty"))
+    if isinstance(value, bool):
+        return format_html("{}", _("yes") if value else _("no"))
+    if isinstance(value, (dict, list)):
+        return format_html('<code class="props__raw">{}</code>', json.dumps(value, ensure_ascii=False)[:2000])
+    return format_html('<span class="props__value">{}</span>', value)
+
+
+@dataclass
+class FilterChoice:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class FilterGroup:
+    source: str
+    choices: list[FilterChoice]
+
+
+def filter_groups(kinds: list[EventKind]) -> list[FilterGroup]:
+    """The filter drop-down: for each source, "all of it", then each of its types, with counts."""
+    groups: dict[str, FilterGroup] = {}
+    for kind in kinds:
+        group = groups.setdefault(kind.source, FilterGroup(kind.source, []))
+        group.choices.append(
+            FilterChoice(filter_value(kind.source, kind.type), type_label(kind.source, kind.type), kind.count)
+        )
+    for group in groups.values():
+        total = sum(c.count for c in group.choices)
+        everything = FilterChoice(
+            filter_value(group.source), _("All %(source)s events") % {"source": group.source}, total
+        )
+        group.choices.insert(0, everything)
+    return list(groups.values())
+
+
+def filter_value(source: str, type: str = "") -> str:
+    """The drop-down value naming all events of `source`, or only those of one `type`."""
+    value = quote(source, safe=_FILTER_SAFE)
+    return f"{value}{FILTER_SEPARATOR}{quote(type, safe=_FILTER_SAFE)}" if type else value
+
+
+def parse_filter(raw: str) -> EventFilter:
+    """The filter a drop-down value names; anything malformed means all events."""
+    source, _sep, type = (raw or "")[:300].partition(FILTER_SEPARATOR)
+    source, type = unquote(source), unquote(type)
+    if not source.strip():
+        return EventFilter()
+    return EventFilter(source=source[:64], type=type[:64])

@@ -1,0 +1,52 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tickets.models import Status
+
+
+class ReplyForm(forms.Form):
+    """An agent's answer on a ticket: a public reply or an internal note, submitted as a status."""
+
+    body = forms.CharField(
+        label=_("Your reply"), required=False, max_length=65_000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    public = forms.TypedChoiceField(
+        label=_("Visibility"),
+        choices=[("true", _("Public reply")), ("false", _("Internal note"))],
+        coerce=lambda value: value == "true",
+        initial="true",
+        widget=forms.RadioSelect,
+    )
+    status = forms.ChoiceField(label=_("Submit as"), choices=Status.choices)
+    status_seen = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, initial={"status": ticket.status, "status_seen": ticket.status}, **kwargs)
+        self.ticket = ticket
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("body", "").strip() and data.get("status") == self.ticket.status:
+            raise forms.ValidationError(_("Write a reply or choose another status."))
+        return data
+
+    def rebase(self, status: str) -> None:
+        """After someone else changed the status: keep what the agent wrote, compare with the new status."""
+        data = self.data.copy()
+        data[self.add_prefix("status_seen")] = status
+        self.data = data
+
+
+class RequestForm(forms.Form):
+    """A customer's new request from the portal."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=150)
+    description = forms.CharField(
+        label=_("How can we help?"), max_length=65_000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+
+    def clean_subject(self):
+        subject = " ".join(self.cleaned_data["subject"].split())
+        if not subject:
+            raise forms.ValidationError(_("Enter a subject."))
+        return subject

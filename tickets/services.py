@@ -1,0 +1,113 @@
+"""Writes on tickets. Each records the requester's timeline event and an audit entry in one transaction."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import audit_record
+from activity.services import event_record
+from common.tags import merge_tags
+from tickets.models import Comment, Status, Ticket
+
+
+class StaleTicket(Exception):
+    """Someone changed the ticket's status after this agent loaded it; nothing was written."""
+
+    def __init__(self, current_status: str):
+        super().__init__(current_status)
+        self.current_status = current_status
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    requester: User,
+    submitter: User,
+    subject: str,
+    description: str,
+    priority: str = "",
+    type: str = "",
+    assignee: User | None = None,
+) -> Ticket:
+    """Open a ticket for `requester` (submitted by them or on their behalf); their tags carry over."""
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        account_id=requester.account_id,
+        requester=requester,
+        submitter=submitter,
+        assignee=assignee,
+        subject=subject,
+        description=description,
+        status=Status.OPEN if assignee else Status.NEW,
+        priority=priority,
+        type=type,
+        tags=merge_tags(requester.tags),
+        created_at=now,
+        updated_at=now,
+    )
+    if description:
+        Comment.objects.create(ticket=ticket, author=submitter, body=description, public=True, created_at=now)
+    event_record(
+        customer=requester,
+        type="ticket_requested",
+        description=f"Requested ticket #{ticket.pk}: {subject}",
+        properties={"ticket_id": ticket.pk, "subject": subject, "submitter_id": submitter.pk},
+        occurred_at=now,
+    )
+    audit_record(
+        account=requester.account,
+        actor=submitter,
+        action="ticket.created",
+        target=ticket,
+        after={"subject": subject, "requester_id": requester.pk, "status": ticket.status},
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_reply(
+    *, ticket: Ticket, author: User, body: str, public: bool, status: str, status_seen: str | None = None
+) -> Comment | None:
+    """Add a comment and/or move the ticket to `status` ("submit as"). When `status_seen` is given and the
+    ticket's status moved on since, nothing is written: the agent decides again, knowing the new status."""
+    locked = Ticket.objects.select_for_update().select_related("requester").get(pk=ticket.pk)
+    previous = locked.status
+    if status_seen is not None and status_seen != previous and status != previous:
+        raise StaleTicket(previous)
+    now = timezone.now()
+    comment = None
+    if body:
+        comment = Comment.objects.create(ticket=locked, author=author, body=body, public=public, created_at=now)
+        event_record(
+            customer=locked.requester,
+            type="comment_added",
+            description=f"{'Comment' if public else 'Internal note'} on ticket #{locked.pk}",
+            properties={"ticket_id": locked.pk, "public": public, "author_id": author.pk},
+            occurred_at=now,
+        )
+    changes = {"updated_at": now}
+    if status != previous:
+        changes["status"] = status
+        if status == Status.SOLVED:
+            changes["solved_at"] = now
+        event_record(
+            customer=locked.requester,
+            type="ticket_solved" if status == Status.SOLVED else "ticket_status_changed",
+            description=f"Ticket #{locked.pk} changed from {previous} to {status}",
+            properties={"ticket_id": locked.pk, "previous": previous, "current": status, "actor_id": author.pk},
+            occurred_at=now,
+        )
+    if comment is None and "status" not in changes:
+        return None
+    Ticket.objects.filter(pk=locked.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+    audit_record(
+        account=locked.requester.account,
+        actor=author,
+        action="ticket.updated",
+        target=locked,
+        before={"status": previous},
+        after={"status": status, "comment_id": comment.pk if comment else None, "public": public},
+    )
+    return comment
