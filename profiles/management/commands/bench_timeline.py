@@ -1,0 +1,173 @@
+"""Benchmark the Activity tab on one customer with a million events.
+
+Seeds (once, reused afterwards) a customer with --events events from 6 sources and 35 types, then prints
+server-side p50/p95 and database time for the timeline's requests next to a trivial view measured in
+the same run: the ratios are the figures that carry from one machine to another. Meant for PostgreSQL:
+DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench make bench
+"""
+
+import datetime
+import json
+import random
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import Account, Role, User
+from activity.models import Event
+from activity.selectors import TIMELINE_KEYS
+from activity.services import event_kinds_rebuild
+from common.bench import measure, report
+from common.keyset import encode_cursor
+from demo.factories import demo_password_hash
+from profiles.timeline import filter_value
+
+KINDS = {
+    "Support": ["ticket_requested", "ticket_solved", "comment_added", "ticket_status_changed", "user_signed_in"],
+    "Shop": ["order_placed", "cart_updated", "product_reviewed", "order_refunded", "order_shipped", "coupon_applied"],
+    "Billing": ["invoice_paid", "payment_failed", "subscription_renewed", "subscription_cancelled", "card_updated"],
+    "Web analytics": ["page_viewed", "signup_started", "search_performed", "newsletter_subscribed", "video_played"],
+    "Mobile app": ["app_opened", "push_clicked", "app_crashed", "feature_used", "rating_given", "app_updated"],
+    "Community": ["post_created", "comment_posted", "answer_accepted", "badge_earned", "topic_followed"],
+    "Loyalty": ["points_earned", "points_redeemed", "tier_changed"],
+}
+COPY_BATCH = 100_000
+
+
+class Command(BaseCommand):
+    help = "Time the Activity tab (first page, Show 10 more at any depth, filters) on a customer with 1M events."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--events", type=int, default=1_000_000)
+        parser.add_argument("--runs", type=int, default=60)
+
+    def handle(self, *args, events, runs, **options):
+        if connection.vendor != "postgresql":
+            self.stderr.write("Note: the targets are for PostgreSQL; SQLite figures are only indicative.")
+        account, agent, customer = self._data_set(events)
+        client = Client(HTTP_HOST=f"{account.subdomain}.localhost")
+        client.force_login(agent)
+        base = f"/agent/users/{customer.pk}/?tab=activity"
+        panel = {"HX-Request": "true", "HX-Target": "tab-panel"}
+        more = {"HX-Request": "true", "HX-Target": "timeline-more"}
+        total = Event.objects.filter(customer_id=customer.pk).count()
+
+        def get(url, **headers):
+            return lambda: _ok(client.get(url, headers=headers))
+
+        depths = [d for d in (10, 10_000, 990_000) if d < total]
+        cursors = {depth: _cursor_at(customer, depth) for depth in depths}
+        baseline = measure("trivial view (/healthz)", get("/healthz"), runs=runs)
+        timings = [
+            measure("profile page, full load (activity tab)", get(base), runs=runs),
+            measure("timeline fragment (tab panel, first page)", get(base, **panel), runs=runs),
+        ]
+        timings += [
+            measure(f"Show 10 more at depth {depth:,}", get(f"{base}&after={cursors[depth]}", **more), runs=runs)
+            for depth in depths
+        ]
+        timings += [
+            measure(
+                "filter: one source (Billing)", get(f"{base}&filter={filter_value('Billing')}", **panel), runs=runs
+            ),
+            measure(
+                "filter: source + type (Shop / order_refunded)",
+                get(f"{base}&filter={filter_value('Shop', 'order_refunded')}", **panel),
+                runs=runs,
+            ),
+            measure(
+                "filter: source + type, zero matches",
+                get(f"{base}&filter={filter_value('Shop', 'no_such_type')}", **panel),
+                runs=runs,
+            ),
+            measure("filter: unknown source, zero matches", get(f"{base}&filter=Nowhere", **panel), runs=runs),
+        ]
+        self.stdout.write(f"\nOne customer with {total:,} events; {runs} runs each; database: {connection.vendor}.\n")
+        report(self.stdout, timings, baseline)
+        flat = next((t for t in timings if t.label.endswith(f"depth {depths[-1]:,}")), None)
+        shallow = next((t for t in timings if t.label.endswith("depth 10")), None)
+        if flat and shallow:
+            self.stdout.write(
+                f"\nDeepest page / depth 10: {flat.p50_ms / shallow.p50_ms:.2f}x (target: within 2x). "
+                f"Slowest filter database time: {max(t.db_ms for t in timings if 'filter' in t.label):.2f} ms "
+                f"(target: <= 5 ms). Fragment p95: "
+                f"{max(t.p95_ms for t in timings if 'fragment' in t.label or 'Show' in t.label):.2f} ms "
+                f"(target: <= 15 ms)."
+            )
+
+    def _data_set(self, events: int):
+        account, _created = Account.objects.update_or_create(
+            subdomain="bench", defaults={"name": "Benchmark", "customer_profile_enabled": True}
+        )
+        fields = {"role": Role.AGENT, "name": "Bench Agent", "prefers_new_profile": True}
+        agent, _created = User.objects.update_or_create(
+            account=account,
+            email="timeline-agent@bench.test",
+            defaults=fields,
+            create_defaults={**fields, "password": demo_password_hash()},
+        )
+        customer, _created = User.objects.get_or_create(
+            account=account, email="million@bench.test", defaults={"name": "Million Events"}
+        )
+        have = Event.objects.filter(customer_id=customer.pk).count()
+        if have < events:
+            started = time.perf_counter()
+            self.stdout.write(f"Seeding {events - have:,} events…")
+            self._seed(account, customer, events - have)
+            event_kinds_rebuild(customer_ids=[customer.pk])
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE activity_event")
+            self.stdout.write(f"  done in {time.perf_counter() - started:.1f} s")
+        return account, agent, customer
+
+    def _seed(self, account, customer, count: int) -> None:
+        rng = random.Random(1_000_000)
+        kinds = [(source, type_) for source, types in KINDS.items() for type_ in types]
+        weights = [30 if type_ == "page_viewed" else 1 for _source, type_ in kinds]
+        now = timezone.now()
+        for start in range(0, count, COPY_BATCH):
+            rows = []
+            for i in range(start, min(count, start + COPY_BATCH)):
+                source, type_ = rng.choices(kinds, weights)[0]
+                occurred = now - datetime.timedelta(seconds=i * 60 + rng.randint(0, 59))
+                properties = {"n": i, "ref": f"R-{rng.randint(0, 10**6):06d}", "amount": {"value": i % 900}}
+                if type_ == "order_refunded":  # rare, so a source+type filter has to seek, not scan
+                    occurred -= datetime.timedelta(days=3650)
+                rows.append(
+                    (account.pk, customer.pk, source, type_, f"{type_} #{i}", json.dumps(properties), occurred, now)
+                )
+            _insert(rows)
+            self.stdout.write(f"  {min(count, start + COPY_BATCH):,} / {count:,}")
+
+
+@transaction.atomic
+def _insert(rows: list[tuple]) -> None:
+    columns = ("account_id", "customer_id", "source", "type", "description", "properties", "occurred_at", "received_at")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY activity_event ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    Event.objects.bulk_create(
+        [Event(**dict(zip(columns, (*row[:5], json.loads(row[5]), *row[6:]), strict=True))) for row in rows],
+        batch_size=5000,
+    )
+
+
+def _cursor_at(customer, depth: int) -> str:
+    """The "Show 10 more" cursor an agent would hold after `depth` events (found once, by OFFSET, in setup)."""
+    names = [name for name, _descending in TIMELINE_KEYS]
+    order = [f"-{name}" for name in names]
+    values = Event.objects.filter(customer_id=customer.pk).order_by(*order).values_list(*names)[depth - 1]
+    return encode_cursor(list(values))
+
+
+def _ok(response):
+    if response.status_code != 200:
+        raise RuntimeError(f"benchmark request failed with {response.status_code}")
+    return response
