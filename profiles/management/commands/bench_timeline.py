@@ -148,10 +148,10 @@ class Command(BaseCommand):
 def _insert(rows: list[tuple]) -> None:
     columns = ("account_id", "customer_id", "source", "type", "description", "properties", "occurred_at", "received_at")
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY activity_event ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        copy_sql = f"COPY activity_event ({', '.join(columns)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
         return
     Event.objects.bulk_create(
         [Event(**dict(zip(columns, (*row[:5], json.loads(row[5]), *row[6:]), strict=True))) for row in rows],
