@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Locale, time_zone_choices
+from common.widgets import LargeSelect
 
 
 class SignInForm(AuthenticationForm):
@@ -18,7 +19,10 @@ class SignInForm(AuthenticationForm):
 class PreferencesForm(forms.Form):
     locale = forms.ChoiceField(label=_("Language"), choices=Locale.choices)
     time_zone = forms.ChoiceField(
-        label=_("Time zone"), choices=time_zone_choices, help_text=_("Dates and times are shown in this time zone.")
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        widget=LargeSelect,
+        help_text=_("Dates and times are shown in this time zone."),
     )
 
 

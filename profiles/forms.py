@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Locale, User, time_zone_choices
 from common.tags import normalize_tags
+from common.widgets import LargeSelect
 from profiles.services import EDITABLE_FIELDS
 from tickets.models import Status
 
@@ -44,7 +45,7 @@ class CustomerFieldsForm(forms.Form):
 
     name = forms.CharField(label=_("Name"), max_length=255, error_messages={"required": _("Enter a name.")})
     locale = forms.ChoiceField(label=_("Language"), choices=Locale.choices)
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices, widget=LargeSelect)
     details = forms.CharField(
         label=_("Details"),
         required=False,
