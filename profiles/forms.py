@@ -65,6 +65,7 @@ class CustomerFieldsForm(forms.Form):
         required=False,
         max_length=1000,
         help_text=_("Separated by spaces; added to new tickets this customer creates."),
+        widget=forms.TextInput(attrs={"data-tags": "", "data-remove-label": _("Remove tag %s")}),
     )
 
     def __init__(self, *args, customer: User, **kwargs):

@@ -45,6 +45,80 @@
     if (summary) summary.focus();
   });
 
+  // Tag fields (<input data-tags>): shown as removable chips with a box to type new ones. The original
+  // input stays in the form as a hidden field holding the space-separated list the server expects.
+  function normalizeTag(text) {
+    return text.trim().toLowerCase().replace(/[^\w\-:/.]+/gu, "_").replace(/^_+|_+$/g, "");
+  }
+  function enhanceTags(root) {
+    root.querySelectorAll("input[data-tags]:not([data-tags-ready])").forEach(function (original) {
+      original.setAttribute("data-tags-ready", "");
+      var box = document.createElement("div");
+      box.className = "chips";
+      var list = document.createElement("ul");
+      list.className = "chips__list";
+      var entry = document.createElement("input");
+      entry.type = "text";
+      entry.className = "chips__entry";
+      entry.id = original.id;
+      entry.autocomplete = "off";
+      if (original.getAttribute("aria-describedby")) entry.setAttribute("aria-describedby", original.getAttribute("aria-describedby"));
+      if (original.getAttribute("aria-invalid")) entry.setAttribute("aria-invalid", original.getAttribute("aria-invalid"));
+      original.removeAttribute("id");
+      original.type = "hidden";
+      original.parentNode.insertBefore(box, original);
+      box.appendChild(list);
+      box.appendChild(entry);
+      var tags = original.value.split(/[\s,]+/).map(normalizeTag).filter(Boolean);
+
+      function sync() {
+        original.value = tags.join(" ");
+        list.textContent = "";
+        tags.forEach(function (tag, index) {
+          var item = document.createElement("li");
+          item.className = "chip";
+          item.textContent = tag;
+          var remove = document.createElement("button");
+          remove.type = "button";
+          remove.className = "chip__remove";
+          remove.textContent = "×";
+          remove.setAttribute("aria-label", (original.getAttribute("data-remove-label") || "Remove %s").replace("%s", tag));
+          remove.addEventListener("click", function () {
+            tags.splice(index, 1);
+            sync();
+            entry.focus();
+          });
+          item.appendChild(remove);
+          list.appendChild(item);
+        });
+      }
+      function addFromEntry() {
+        entry.value.split(/[\s,]+/).map(normalizeTag).filter(Boolean).forEach(function (tag) {
+          if (tags.indexOf(tag) === -1) tags.push(tag);
+        });
+        entry.value = "";
+        sync();
+      }
+      entry.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === "," || event.key === " ") {
+          if (entry.value.trim()) { event.preventDefault(); addFromEntry(); }
+          else if (event.key === "Enter") { event.preventDefault(); }
+        } else if (event.key === "Backspace" && !entry.value && tags.length) {
+          tags.pop();
+          sync();
+        }
+      });
+      entry.addEventListener("blur", addFromEntry);
+      // Typed-but-not-yet-confirmed text still counts when the form is sent.
+      original.form && original.form.addEventListener("submit", addFromEntry);
+      original.form && original.form.addEventListener("htmx:configRequest", addFromEntry, true);
+      box.addEventListener("click", function (event) { if (event.target === box || event.target === list) entry.focus(); });
+      sync();
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { enhanceTags(document); });
+  document.addEventListener("htmx:load", function (event) { enhanceTags(event.target); });
+
   // After a tab swap, move focus to the newly selected tab so keyboard users keep their place.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "profile-tabs") {
