@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import phonenumbers
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -149,6 +150,16 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "support@helpdesk.localhost")
+# How long a "verify your email" link stays valid.
+EMAIL_VERIFICATION_LINK_DAYS = env_int("EMAIL_VERIFICATION_LINK_DAYS", 7)
+# Region assumed for phone numbers typed without a "+country" prefix; empty means "+" is required.
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "FR").upper()
+if PHONE_DEFAULT_REGION and PHONE_DEFAULT_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    from config.env import ConfigError
+
+    raise ConfigError(
+        "PHONE_DEFAULT_REGION", f"must be a region code such as FR or US (or empty), got {PHONE_DEFAULT_REGION!r}"
+    )
 
 LOGGING = {
     "version": 1,

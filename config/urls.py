@@ -15,4 +15,5 @@ urlpatterns = [
     path("agent/", include("profiles.urls")),
     path("agent/tickets/", include("tickets.urls")),
     path("portal/", include("tickets.portal")),
+    path("verify-email/", include("profiles.public_urls")),
 ]
