@@ -87,7 +87,43 @@ SUPPORT_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
         _changed(gettext_lazy("Time zone changed from %(previous)s to %(current)s"), gettext_lazy("Time zone changed")),
     ),
     "user_signed_in": (gettext_lazy("Signed in"), lambda p: _("Signed in")),
+    "identity_created": (
+        gettext_lazy("Contact added"),
+        lambda p: _contact(p, _("Email %(value)s added"), _("Phone number %(value)s added")),
+    ),
+    "identity_removed": (
+        gettext_lazy("Contact removed"),
+        lambda p: _contact(p, _("Email %(value)s removed"), _("Phone number %(value)s removed")),
+    ),
+    "identity_verified": (gettext_lazy("Email verified"), lambda p: _("Email %(value)s verified") % p),
+    "identity_verification_sent": (
+        gettext_lazy("Verification email sent"),
+        lambda p: _("Verification email sent to %(value)s") % p,
+    ),
+    "identity_changed": (gettext_lazy("Contact changed"), lambda p: _identity_change(p)),
+    "organization_added": (gettext_lazy("Organization added"), lambda p: _("Added to %(organization_name)s") % p),
+    "organization_removed": (
+        gettext_lazy("Organization removed"),
+        lambda p: _("Removed from %(organization_name)s") % p,
+    ),
+    "organization_default_changed": (
+        gettext_lazy("Default organization changed"),
+        lambda p: _("Default organization set to %(organization_name)s") % p["current"],
+    ),
 }
+
+
+def _contact(p: dict, email: str, phone: str) -> str:
+    return (email if p["identity_type"] == "email" else phone) % {"value": p["value"]}
+
+
+def _identity_change(p: dict) -> str:
+    sentences = {
+        "made_primary": _("%(value)s made primary"),
+        "made_direct_line": _("%(value)s made a direct line"),
+        "made_shared_line": _("%(value)s is now a shared line"),
+    }
+    return sentences.get(p["change"], _("%(value)s changed")) % {"value": p["value"]}
 
 
 def _status_names(p: dict) -> dict:

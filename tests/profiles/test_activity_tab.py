@@ -241,3 +241,27 @@ def test_another_accounts_customer_timeline_is_a_404(new_page, dave):
 
 def test_end_users_never_see_a_timeline(as_carol, carol):
     assert as_carol.get(f"/agent/users/{carol.pk}/?tab=activity").status_code == 403
+
+
+def test_identity_and_organization_changes_read_well_in_french(new_page, bob, carol, acme):
+    from demo.factories import OrganizationFactory
+    from profiles.identities import identity_add, identity_make_primary, identity_verify
+    from profiles.organizations import membership_add
+
+    phone = identity_add(customer=carol, actor=bob, type="phone_number", value="+33 6 12 34 56 78")
+    other = identity_add(customer=carol, actor=bob, type="email", value="carol.pro@example.org")
+    identity_verify(customer=carol, actor=bob, identity=other)
+    identity_make_primary(customer=carol, actor=bob, identity=other)
+    membership_add(customer=carol, actor=bob, organization=OrganizationFactory(account=acme, name="Initech"))
+    bob.locale = "fr"
+    bob.save(update_fields=["locale"])
+
+    descriptions = _descriptions(new_page.get(f"/agent/users/{carol.pk}/"))
+
+    assert descriptions == [
+        "Ajouté à Initech",
+        "carol.pro@example.org défini comme principal",
+        "E-mail carol.pro@example.org vérifié",
+        "E-mail carol.pro@example.org ajouté",
+        f"Numéro de téléphone {phone.value} ajouté",
+    ]
