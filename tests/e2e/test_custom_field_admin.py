@@ -88,3 +88,23 @@ def test_the_field_pages_work_without_javascript(browser, site, admin_user):
 
     expect(page.locator(".field-table__title")).to_have_text(["Second", "First"])
     expect(page.get_by_text("“Second” is now at position 1 of 2.")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    "kind, extra",
+    [
+        ("multiselect", {"options": [{"name": "Hardware", "value": "hardware"}, {"name": "Training", "value": "t"}]}),
+        ("checkbox", {"agent_access": "read_only"}),
+        ("date", {"description": "When their contract renews"}),
+        ("regexp", {"regexp": r"[A-Z]{3}-\d{4}", "agent_access": "hidden"}),
+    ],
+)
+def test_every_kind_of_preview_is_accessible(page, site, admin_user, kind, extra):
+    field = CustomFieldFactory(account=site["account"], key="sample", title="Sample", type=kind, **extra)
+    sign_in(page, site, admin_user)
+
+    page.goto(f"{site['url']}/admin-center/people/user-fields/{field.pk}/")
+
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
+    assert_accessible(page, f"custom-field-preview-{kind}")
+    screenshot(page, f"custom-field-preview-{kind}")

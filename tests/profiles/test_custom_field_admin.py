@@ -444,3 +444,15 @@ def test_another_accounts_admin_has_no_session_here(globex, acme, plan):
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.active
+
+
+def test_a_french_admin_reads_the_pages_and_their_errors_in_french(alice, acme, plan):
+    alice.locale = "fr"
+    alice.save(update_fields=["locale"])
+    client = client_for(alice)
+
+    listing = client.get(LIST).content.decode()
+    refused = client.post(f"{LIST}new/", {"title": "Code", "type": "regexp", "regexp": "(", "agent_access": "editable"})
+
+    assert "Champs utilisateur" in listing and "Monter « Plan »" in listing and "Liste déroulante" in listing
+    assert "Ce n’est pas une expression régulière valide" in refused.content.decode()
