@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from accounts.models import AuditEntry
 from demo.factories import AdminFactory, CustomFieldFactory, OrganizationFactory, TicketFactory, UserFactory
@@ -446,7 +447,14 @@ def test_another_accounts_admin_has_no_session_here(globex, acme, plan):
     assert plan.active
 
 
-def test_a_french_admin_reads_the_pages_and_their_errors_in_french(alice, acme, plan):
+@pytest.fixture
+def english_afterwards():
+    """A French request leaves French active in this thread; later tests read English."""
+    yield
+    translation.activate("en")
+
+
+def test_a_french_admin_reads_the_pages_and_their_errors_in_french(alice, acme, plan, english_afterwards):
     alice.locale = "fr"
     alice.save(update_fields=["locale"])
     client = client_for(alice)

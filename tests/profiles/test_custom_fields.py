@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from accounts.models import Role
 from demo.factories import CustomFieldFactory, OrganizationFactory, TicketFactory, UserFactory
@@ -21,6 +22,13 @@ from profiles.custom_fields import (
 )
 from profiles.custom_fields.lookups import lookup_search
 from tests.conftest import client_for
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages are checked in English, whatever language an earlier request left active in this thread."""
+    with translation.override("en"):
+        yield
 
 
 def _options(*names):
