@@ -12,6 +12,7 @@ def healthz(request):
 urlpatterns = [
     path("healthz", healthz),
     path("", include("accounts.urls")),
+    path("admin-center/people/", include("profiles.custom_fields.urls")),
     path("agent/", include("profiles.urls")),
     path("agent/tickets/", include("tickets.urls")),
     path("portal/", include("tickets.portal")),

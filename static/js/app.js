@@ -126,4 +126,22 @@
       if (selected && document.activeElement === document.body) selected.focus();
     }
   });
+
+  // When a swap replaces the control that had focus (a "move up" button, say), focus its replacement,
+  // or the next usable control of its group when the replacement is disabled (moved to the top).
+  var focusedId = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    focusedId = active && active.id && event.detail.target.contains(active) ? active.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!focusedId) return;
+    var control = document.getElementById(focusedId);
+    focusedId = null;
+    if (control && control.disabled) {
+      var group = control.closest("[data-focus-group]");
+      control = group ? group.querySelector("button:not([disabled])") : null;
+    }
+    if (control) control.focus();
+  });
 })();
