@@ -42,7 +42,13 @@ class PreferencesMiddleware:
             timezone.deactivate()
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # The thread serves other requests (and tests run code) next: nothing may inherit this
+            # person's language or time zone.
+            translation.deactivate()
+            timezone.deactivate()
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         response.headers["Vary"] = ", ".join(
             v for v in {*response.headers.get("Vary", "").split(", "), "Accept-Language", "Cookie"} if v
