@@ -1,10 +1,15 @@
+import json
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Locale, User, time_zone_choices
 from common.tags import normalize_tags
 from common.widgets import LargeSelect
-from profiles.services import EDITABLE_FIELDS
+from profiles.custom_fields import custom_fields_form_fields
+from profiles.identities import IdentityError, identity_normalize
+from profiles.models import FieldObject, IdentityType
+from profiles.services import EDITABLE_FIELDS, NewContact, custom_value_token
 from tickets.models import Status
 
 
@@ -40,8 +45,13 @@ class TicketListForm(forms.Form):
         }
 
 
-class CustomerFieldsForm(forms.Form):
-    """The customer's own fields, with the values they had when the form was loaded (to detect conflicts)."""
+MAX_NEW_CONTACTS = 10
+
+
+class CustomerDetailsForm(forms.Form):
+    """Everything a team member edits on a customer: their own fields, the custom fields the member's
+    role may see, and new emails or phone numbers. Carries the values it was loaded with (`was_…`), so
+    a save merges with, or refuses, what someone else saved meanwhile."""
 
     name = forms.CharField(label=_("Name"), max_length=255, error_messages={"required": _("Enter a name.")})
     locale = forms.ChoiceField(label=_("Language"), choices=Locale.choices)
@@ -51,7 +61,7 @@ class CustomerFieldsForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
-        help_text=_("Only team members can see details."),
+        help_text=_("For example a postal address. Only team members can see details."),
     )
     notes = forms.CharField(
         label=_("Notes"),
@@ -64,16 +74,49 @@ class CustomerFieldsForm(forms.Form):
         label=_("Tags"),
         required=False,
         max_length=1000,
-        help_text=_("Separated by spaces; added to new tickets this customer creates."),
+        help_text=_("Added automatically to new tickets this customer creates."),
         widget=forms.TextInput(attrs={"data-tags": "", "data-remove-label": _("Remove tag %s")}),
     )
 
-    def __init__(self, *args, customer: User, **kwargs):
+    def __init__(self, data=None, *, customer: User, role: str, add_contact: str = ""):
         self.customer = customer
         initial = {f: getattr(customer, f) for f in EDITABLE_FIELDS}
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial)
         for f in EDITABLE_FIELDS:
             self.fields[f"was_{f}"] = forms.CharField(required=False, widget=forms.HiddenInput, initial=initial[f])
+        stored = customer.custom_fields or {}
+        self.custom_fields = custom_fields_form_fields(customer.account, FieldObject.USER, role=role, values=stored)
+        for name, custom in self.custom_fields.items():
+            self.fields[name] = custom
+            if not custom.disabled:
+                key = custom.custom_field.key
+                self.fields[f"was_{name}"] = forms.CharField(
+                    required=False, widget=forms.HiddenInput, initial=custom_value_token(stored.get(key))
+                )
+        self.new_contacts = self._new_contacts(add_contact)
+
+    @property
+    def custom_bound_fields(self) -> list:
+        return [self[name] for name in self.custom_fields]
+
+    def _new_contacts(self, add_contact: str) -> list[dict]:
+        """The "+ Add contact" rows: those posted (kept even when empty, so nothing typed is lost) and
+        one more when the agent just asked for it."""
+        rows = []
+        if self.is_bound:
+            types = self.data.getlist("new_contact_type")[:MAX_NEW_CONTACTS]
+            values = self.data.getlist("new_contact_value")[:MAX_NEW_CONTACTS]
+            rows = [
+                {"type": t, "value": v[:254], "error": ""}
+                for t, v in zip(types, values, strict=False)
+                if t in IdentityType.values
+            ]
+        if add_contact in IdentityType.values and len(rows) < MAX_NEW_CONTACTS:
+            rows.append({"type": add_contact, "value": "", "error": ""})
+        for i, row in enumerate(rows):
+            row["id"] = f"id_new_contact_{i}"
+            row["label"] = IdentityType(row["type"]).label
+        return rows
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
@@ -84,15 +127,80 @@ class CustomerFieldsForm(forms.Form):
     def clean_tags(self):
         return normalize_tags(self.cleaned_data["tags"])
 
+    def clean(self):
+        data = super().clean()
+        seen = set()
+        for row in self.new_contacts:
+            if not row["value"].strip():
+                continue
+            try:
+                value = identity_normalize(type=row["type"], value=row["value"])
+            except IdentityError as error:
+                row["error"] = error.message
+                continue
+            if value in seen:
+                row["error"] = _("You entered this twice.")
+            seen.add(value)
+        if any(row["error"] for row in self.new_contacts):
+            raise forms.ValidationError(_("Check the new contact details."), code="contacts")
+        return data
+
     def changes(self) -> dict:
         return {f: self.cleaned_data[f] for f in EDITABLE_FIELDS}
 
     def originals(self) -> dict:
         return {f: self.cleaned_data.get(f"was_{f}", "") for f in EDITABLE_FIELDS}
 
+    def custom_changes(self) -> dict:
+        """Custom field values by key, only for fields this member may write."""
+        return {c.custom_field.key: self.cleaned_data[n] for n, c in self.custom_fields.items() if not c.disabled}
+
+    def custom_originals(self) -> dict:
+        """The loaded values (as JSON tokens) of the writable custom fields; a missing one means "no
+        conflict check", never "it was empty"."""
+        return {
+            c.custom_field.key: self.cleaned_data[f"was_{n}"]
+            for n, c in self.custom_fields.items()
+            if not c.disabled and self.cleaned_data.get(f"was_{n}")
+        }
+
+    def contacts_to_add(self) -> list[NewContact]:
+        return [NewContact(type=r["type"], value=r["value"]) for r in self.new_contacts if r["value"].strip()]
+
+    def has_unsaved_input(self) -> bool:
+        return self.is_bound and (self.has_changed() or any(r["value"].strip() for r in self.new_contacts))
+
     def rebase(self, current: dict) -> None:
         """After a conflict: keep what the agent typed, but compare against what is saved now."""
         data = self.data.copy()
-        for f, value in current.items():
-            data[self.add_prefix(f"was_{f}")] = value
+        for name, value in current.items():
+            data[self.add_prefix(f"was_{name}")] = value
         self.data = data
+
+    def keep_theirs(self, name: str) -> None:
+        """The agent chose the other agent's value for `name`: put the loaded (rebased) value back."""
+        if name not in self.fields or f"was_{name}" not in self.fields:
+            return
+        data = self.data.copy()
+        loaded = data.get(f"was_{name}", "")
+        custom = self.custom_fields.get(name)
+        if custom is None:
+            data[name] = loaded
+        else:
+            data.setlist(name, _widget_values(custom, loaded))
+        self.data = data
+
+
+def _widget_values(custom, token: str) -> list[str]:
+    """What the widget of a custom field posts for a stored value (given as its JSON token)."""
+    try:
+        value = json.loads(token)
+    except ValueError:
+        return []
+    if value is None or value is False:
+        return []
+    if value is True:
+        return ["on"]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [f"#{value}"] if custom.custom_field.type == "lookup" else [str(value)]

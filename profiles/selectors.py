@@ -67,6 +67,7 @@ def customer_for_team_member(*, account: Account, user_id: int, with_details: bo
     customer = customers.first()
     if customer is None:
         raise Http404
+    customer.account = account  # the same row: reading it again would cost a query on every page
     return customer
 
 

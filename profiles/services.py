@@ -1,6 +1,8 @@
 """Writes on customer profiles. Each records its activity events and audit entry in one transaction."""
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
@@ -8,6 +10,14 @@ from accounts.models import User
 from accounts.services import audit_record
 from activity.services import event_record
 from common.tags import normalize_tags
+from profiles.custom_fields import (
+    FORM_PREFIX,
+    custom_field_display,
+    custom_field_lookup_labels,
+    custom_field_values_apply,
+)
+from profiles.identities import IdentityError, identity_add
+from profiles.models import CustomField, FieldObject, FieldType
 
 # Profile fields an agent edits directly, with the timeline event each change records.
 EDITABLE_FIELDS = {
@@ -22,13 +32,16 @@ EDITABLE_FIELDS = {
 
 @dataclass
 class FieldConflict:
+    """A field both agents changed: its form name, the value saved meanwhile, and this agent's."""
+
     field: str
     theirs: str
     yours: str
 
 
 class ProfileConflict(Exception):
-    """Someone else saved a field this agent also changed since the form was loaded."""
+    """Someone else saved a field this agent also changed since the form was loaded; nothing was written.
+    `current` holds every field's value as saved now, by form name, to compare the next attempt against."""
 
     def __init__(self, conflicts: list[FieldConflict], current: dict):
         super().__init__(", ".join(c.field for c in conflicts))
@@ -36,15 +49,72 @@ class ProfileConflict(Exception):
         self.current = current
 
 
+class ContactRefused(Exception):
+    """A new email or phone number could not be added (nothing at all was written): which one, and why."""
+
+    def __init__(self, index: int, error: IdentityError):
+        super().__init__(error.message)
+        self.index = index
+        self.error = error
+
+
+@dataclass
+class NewContact:
+    type: str
+    value: str
+
+
+@dataclass
+class ProfileSave:
+    """What a save changed: field names (custom fields by form name) and the contacts added."""
+
+    fields: list[str] = field(default_factory=list)
+    contacts: list = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.contacts)
+
+
 def _comparable(field: str, value) -> str:
     text = "" if value is None else str(value)
     return normalize_tags(text) if field == "tags" else text.strip()
 
 
+def _loaded_value(token: str) -> Any:
+    try:
+        return json.loads(token)
+    except ValueError:
+        return None
+
+
+def _same(definition: CustomField, a: Any, b: Any) -> bool:
+    """Whether two values of a custom field mean the same (an unticked box and no value at all do)."""
+    if definition.type == FieldType.CHECKBOX:
+        return bool(a) == bool(b)
+    return custom_value_token(a) == custom_value_token(b)
+
+
+def custom_value_token(value: Any) -> str:
+    """A custom field value as one comparable string (also what the form carries as the loaded value)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
 @transaction.atomic
-def customer_update(*, customer: User, actor: User, changes: dict, originals: dict) -> list[str]:
-    """Save the fields this agent changed since `originals` was loaded; refuse if another agent changed
-    one of the same fields in between (nothing is written then). Returns the names of fields saved."""
+def customer_update(
+    *,
+    customer: User,
+    actor: User,
+    changes: dict,
+    originals: dict,
+    custom_changes: dict | None = None,
+    custom_originals: dict | None = None,
+    new_contacts: list[NewContact] = (),
+) -> ProfileSave:
+    """Save what this agent changed since the form was loaded (`originals`, `custom_originals`), merging
+    with whatever another agent saved meanwhile; a field both changed differently is refused as a
+    conflict, and a new contact that can't be added refuses the whole save. Either way nothing is
+    written then. Records one timeline event per changed field and one audit entry."""
+    custom_changes, custom_originals = custom_changes or {}, custom_originals or {}
     locked = User.objects.select_for_update().get(pk=customer.pk, account_id=customer.account_id)
     current = {f: _comparable(f, getattr(locked, f)) for f in EDITABLE_FIELDS}
     touched = {
@@ -57,15 +127,44 @@ def customer_update(*, customer: User, actor: User, changes: dict, originals: di
         for f, v in touched.items()
         if current[f] != _comparable(f, originals.get(f, current[f])) and current[f] != v
     ]
+    definitions = {
+        f.key: f
+        for f in CustomField.objects.filter(
+            account_id=locked.account_id, object_type=FieldObject.USER, key__in=list(custom_changes)
+        )
+    }
+    stored = dict(locked.custom_fields or {})
+    custom_touched = {}
+    for key, yours in custom_changes.items():
+        definition = definitions.get(key)
+        if definition is None:
+            continue
+        original = _loaded_value(custom_originals[key]) if key in custom_originals else stored.get(key)
+        theirs = stored.get(key)
+        if _same(definition, yours, original):
+            continue
+        if not _same(definition, theirs, original) and not _same(definition, theirs, yours):
+            labels = custom_field_lookup_labels(
+                account=locked.account, fields=[definition], values=[stored, {key: yours}]
+            )
+            conflicts.append(
+                FieldConflict(
+                    field=FORM_PREFIX + key,
+                    theirs=custom_field_display(definition, theirs, labels=labels),
+                    yours=custom_field_display(definition, yours, labels=labels),
+                )
+            )
+        elif not _same(definition, theirs, yours):
+            custom_touched[key] = yours
     if conflicts:
-        raise ProfileConflict(conflicts, current)
+        raise ProfileConflict(
+            conflicts,
+            {**current, **{FORM_PREFIX + key: custom_value_token(stored.get(key)) for key in custom_changes}},
+        )
+
     saved = [f for f, v in touched.items() if current[f] != v]
-    if not saved:
-        return []
     for f in saved:
         setattr(locked, f, touched[f])
-    locked.save(update_fields=[*saved, "updated_at"])
-    for f in saved:
         setattr(customer, f, touched[f])
         event_record(
             customer=locked,
@@ -73,15 +172,46 @@ def customer_update(*, customer: User, actor: User, changes: dict, originals: di
             description=f"{f.replace('_', ' ').capitalize()} changed"[:255],
             properties={"field": f, "previous": current[f], "current": touched[f], "actor_id": actor.pk},
         )
-    audit_record(
-        account=locked.account,
-        actor=actor,
-        action="customer.updated",
-        target=locked,
-        before={f: current[f] for f in saved},
-        after={f: touched[f] for f in saved},
-    )
-    return saved
+    if custom_touched:
+        locked.custom_fields = custom_field_values_apply(stored, custom_touched)
+        customer.custom_fields = locked.custom_fields
+        fields = [definitions[key] for key in custom_touched]
+        labels = custom_field_lookup_labels(account=locked.account, fields=fields, values=[stored, custom_touched])
+        for definition in fields:
+            previous, now = stored.get(definition.key), custom_touched[definition.key]
+            event_record(
+                customer=locked,
+                type="custom_field_changed",
+                description=f"{definition.title} changed"[:255],
+                properties={
+                    "field": definition.key,
+                    "title": definition.title,
+                    "previous": custom_field_display(definition, previous, labels=labels),
+                    "current": custom_field_display(definition, now, labels=labels),
+                    "previous_value": previous,
+                    "current_value": now,
+                    "actor_id": actor.pk,
+                },
+            )
+    if saved or custom_touched:
+        locked.save(update_fields=[*saved, *(["custom_fields"] if custom_touched else []), "updated_at"])
+        customer.updated_at = locked.updated_at
+        audit_record(
+            account=locked.account,
+            actor=actor,
+            action="customer.updated",
+            target=locked,
+            before={**{f: current[f] for f in saved}, **{FORM_PREFIX + k: stored.get(k) for k in custom_touched}},
+            after={**{f: touched[f] for f in saved}, **{FORM_PREFIX + k: v for k, v in custom_touched.items()}},
+        )
+
+    contacts = []
+    for index, contact in enumerate(new_contacts):
+        try:
+            contacts.append(identity_add(customer=locked, actor=actor, type=contact.type, value=contact.value))
+        except IdentityError as error:
+            raise ContactRefused(index, error) from None
+    return ProfileSave(fields=saved + [FORM_PREFIX + k for k in custom_touched], contacts=contacts)
 
 
 @transaction.atomic

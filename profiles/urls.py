@@ -1,6 +1,6 @@
 from django.urls import path
 
-from profiles import views
+from profiles import details_views, views
 from profiles.custom_fields import views as custom_field_views
 
 app_name = "profiles"
@@ -8,7 +8,18 @@ app_name = "profiles"
 urlpatterns = [
     path("users/", views.customer_search, name="search"),
     path("users/<int:user_id>/", views.customer_page, name="customer"),
-    path("users/<int:user_id>/fields/", views.customer_fields_save, name="fields_save"),
+    path("users/<int:user_id>/details/", details_views.details_save, name="details_save"),
+    path(
+        "users/<int:user_id>/identities/<int:identity_id>/<slug:action>/",
+        details_views.identity_action,
+        name="identity_action",
+    ),
+    path("users/<int:user_id>/organizations/add/", details_views.membership_add_view, name="membership_add"),
+    path(
+        "users/<int:user_id>/organizations/<int:membership_id>/<slug:action>/",
+        details_views.membership_action,
+        name="membership_action",
+    ),
     path("profile-experience/", views.profile_experience, name="experience"),
     path("lookup/<str:target>/", custom_field_views.lookup_suggestions, name="lookup"),
 ]

@@ -1,7 +1,6 @@
-from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -10,7 +9,8 @@ from accounts.decorators import team_member_required
 from accounts.selectors import uses_new_profile
 from accounts.services import team_member_set_profile_preference
 from activity.selectors import event_kinds_for_customer, events_for_customer
-from profiles.forms import CustomerFieldsForm, CustomerSearchForm, TicketListForm
+from profiles.details import details_context
+from profiles.forms import CustomerSearchForm, TicketListForm
 from profiles.selectors import (
     customer_for_team_member,
     customer_local_time,
@@ -18,7 +18,6 @@ from profiles.selectors import (
     default_organization,
     primary_identity,
 )
-from profiles.services import ProfileConflict, customer_update
 from profiles.timeline import filter_groups, parse_filter, timeline_rows
 from tickets.selectors import ticket_counts_for_customer, tickets_for_customer
 
@@ -53,10 +52,15 @@ def _tickets_tab(request, customer, partial: str | None = None) -> dict:
     return {"ticket_form": form, "ticket_params": params, "ticket_page": page}
 
 
+def _details_tab(request, customer, partial: str | None = None) -> dict:
+    return details_context(request, customer)
+
+
 # The new page's tabs in order, each with the function that builds its panel; the first is the default.
 PROFILE_TABS = {
     "activity": (gettext_lazy("Activity"), _activity_tab),
     "tickets": (gettext_lazy("Tickets"), _tickets_tab),
+    "details": (gettext_lazy("Customer details"), _details_tab),
 }
 # The regions an HTMX request may ask for by its HX-Target, and the partial that renders each.
 PARTIALS = {
@@ -87,67 +91,56 @@ def customer_page(request, user_id: int):
         customer = customer_for_team_member(account=request.account, user_id=user_id, with_details=not partial)
         return _legacy_page(request, customer, partial=partial)
     customer = customer_for_team_member(account=request.account, user_id=user_id, with_details=not partial)
-
     tab = request.GET.get("tab")
     if tab not in PROFILE_TABS:
         tab = next(iter(PROFILE_TABS))
     _label, build_panel = PROFILE_TABS[tab]
+    return render_customer(request, customer, tab=tab, panel=build_panel(request, customer, partial), partial=partial)
+
+
+def customer_url(request, customer) -> str:
+    """Where the member sees this customer's details: the new page's tab, or the legacy page."""
+    url = reverse("profiles:customer", args=[customer.pk])
+    return f"{url}?tab=details" if uses_new_profile(request.user) else url
+
+
+def render_customer(request, customer, *, tab: str, panel: dict, partial=None, status=200, refreshed=False):
+    """The profile page the member uses, showing `tab` with its `panel` context: the whole page, or the
+    region an HTMX request asked for (after a save, plus Key details and the header, swapped out of band)."""
+    if not uses_new_profile(request.user):
+        return _legacy_page(request, customer, panel=panel, status=status, partial=partial)
     context = {
         "customer": customer,
         "tab": tab,
         "tabs": [(key, label) for key, (label, _builder) in PROFILE_TABS.items()],
         "nav": "customers",
-        **build_panel(request, customer, partial),
+        **panel,
     }
+    if request.htmx and tab == "details" and not partial:
+        partial = "profiles/customer_page.html#tab-panel"
     if partial:
-        return render(request, partial, context)
+        if refreshed:
+            context.update(_key_details(customer))
+            partial = "profiles/customer_page.html#tab-panel-refreshed"
+        return render(request, partial, context, status=status)
     context.update(_key_details(customer))
-    return render(request, "profiles/customer_page.html", context)
+    return render(request, "profiles/customer_page.html", context, status=status)
 
 
-def _legacy_page(request, customer, form=None, status=200, partial=None):
+def _legacy_page(request, customer, *, panel=None, status=200, partial=None):
     context = {
         "customer": customer,
-        "form": form or CustomerFieldsForm(customer=customer),
         "offer_switch": request.account.customer_profile_enabled,
         "nav": "customers",
         **_tickets_tab(request, customer),
     }
     if partial == "tab-panel":
         return render(request, "profiles/customer_legacy.html#tab-panel", context)
+    if not panel or "details_form" not in panel:
+        panel = details_context(request, customer)
+    context.update(panel)
     context.update(_key_details(customer))
     return render(request, "profiles/customer_legacy.html", context, status=status)
-
-
-@team_member_required
-@require_POST
-def customer_fields_save(request, user_id: int):
-    """Save the legacy page's left column; on a conflict or a bad value, show it and keep what was typed."""
-    customer = customer_for_team_member(account=request.account, user_id=user_id)
-    form = CustomerFieldsForm(request.POST, customer=customer)
-    if form.is_valid():
-        try:
-            saved = customer_update(
-                customer=customer, actor=request.user, changes=form.changes(), originals=form.originals()
-            )
-        except ProfileConflict as conflict:
-            for c in conflict.conflicts:
-                form.add_error(
-                    c.field,
-                    _(
-                        "Another agent changed this to “%(theirs)s” while you were editing. "
-                        "Save again to keep “%(yours)s”."
-                    )
-                    % {"theirs": c.theirs, "yours": c.yours},
-                )
-            form.rebase(conflict.current)
-        else:
-            if saved:
-                messages.success(request, _("Profile saved."))
-            else:
-                messages.info(request, _("Nothing to save: no field was changed."))
-            return redirect("profiles:customer", user_id=customer.pk)
-    return _legacy_page(request, customer, form=form, status=400)
 
 
 @team_member_required

@@ -46,6 +46,8 @@ class LookupInput(forms.TextInput):
                     "hx-get": reverse("profiles:lookup", args=[self.target]),
                     "hx-trigger": "input changed delay:250ms",
                     "hx-target": f"#{suggestions}",
+                    "hx-swap": "innerHTML",  # never inherit the swap of a form it sits in
+                    "hx-indicator": "this",
                     "hx-sync": "this:replace",
                     "hx-vals": json.dumps({"param": name}),
                 }

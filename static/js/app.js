@@ -119,6 +119,20 @@
   document.addEventListener("DOMContentLoaded", function () { enhanceTags(document); });
   document.addEventListener("htmx:load", function (event) { enhanceTags(event.target); });
 
+  // Collapsible sections of a form: remember which are closed in a hidden field, so a save or an action
+  // that redraws the form keeps the agent's layout.
+  document.addEventListener("toggle", function (event) {
+    var section = event.target;
+    if (!section.matches || !section.matches("details[data-section]")) return;
+    var form = section.closest("form");
+    var store = form && form.querySelector("[data-collapsed-sections]");
+    if (!store) return;
+    var closed = Array.prototype.map.call(form.querySelectorAll("details[data-section]:not([open])"), function (s) {
+      return s.getAttribute("data-section");
+    });
+    store.value = closed.join(" ");
+  }, true);
+
   // After a tab swap, move focus to the newly selected tab so keyboard users keep their place.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "profile-tabs") {

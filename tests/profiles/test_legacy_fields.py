@@ -16,7 +16,7 @@ def _form(customer, **changes):
 
 
 def test_an_agent_edits_the_customer_on_the_legacy_page(as_bob, bob, carol):
-    response = as_bob.post(f"/agent/users/{carol.pk}/fields/", _form(carol, name="Carol Danvers", tags="VIP, Gold"))
+    response = as_bob.post(f"/agent/users/{carol.pk}/details/", _form(carol, name="Carol Danvers", tags="VIP, Gold"))
 
     assert response.status_code == 302
     carol.refresh_from_db()
@@ -29,7 +29,7 @@ def test_an_agent_edits_the_customer_on_the_legacy_page(as_bob, bob, carol):
 
 def test_a_bad_value_is_shown_next_to_its_field_and_nothing_typed_is_lost(as_bob, carol):
     response = as_bob.post(
-        f"/agent/users/{carol.pk}/fields/",
+        f"/agent/users/{carol.pk}/details/",
         _form(carol, name="   ", notes="A long note I typed", time_zone="Mars/Olympus"),
     )
 
@@ -45,8 +45,8 @@ def test_two_agents_changing_different_fields_both_keep_their_change(bob, alice,
     as_bob, as_alice = client_for(bob), client_for(alice)
     loaded = _form(carol)
 
-    as_bob.post(f"/agent/users/{carol.pk}/fields/", {**loaded, "notes": "Bob's note"})
-    as_alice.post(f"/agent/users/{carol.pk}/fields/", {**loaded, "details": "Alice's address"})
+    as_bob.post(f"/agent/users/{carol.pk}/details/", {**loaded, "notes": "Bob's note"})
+    as_alice.post(f"/agent/users/{carol.pk}/details/", {**loaded, "details": "Alice's address"})
 
     carol.refresh_from_db()
     assert (carol.notes, carol.details) == ("Bob's note", "Alice's address")
@@ -55,11 +55,11 @@ def test_two_agents_changing_different_fields_both_keep_their_change(bob, alice,
 def test_the_second_agent_saving_the_same_field_gets_a_conflict_not_an_overwrite(bob, alice, carol):
     as_bob, as_alice = client_for(bob), client_for(alice)
     loaded = _form(carol)
-    as_bob.post(f"/agent/users/{carol.pk}/fields/", {**loaded, "notes": "Bob's note"})
+    as_bob.post(f"/agent/users/{carol.pk}/details/", {**loaded, "notes": "Bob's note"})
 
-    response = as_alice.post(f"/agent/users/{carol.pk}/fields/", {**loaded, "notes": "Alice's note"})
+    response = as_alice.post(f"/agent/users/{carol.pk}/details/", {**loaded, "notes": "Alice's note"})
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     page = response.content.decode()
     assert "Another agent changed this to “Bob&#x27;s note”" in page
     assert "Alice&#x27;s note" in page  # what she typed is still in the form
@@ -69,10 +69,10 @@ def test_the_second_agent_saving_the_same_field_gets_a_conflict_not_an_overwrite
 def test_after_a_conflict_saving_again_keeps_the_second_agents_value(bob, alice, carol):
     as_bob, as_alice = client_for(bob), client_for(alice)
     loaded = _form(carol)
-    as_bob.post(f"/agent/users/{carol.pk}/fields/", {**loaded, "notes": "Bob's note"})
-    conflict = as_alice.post(f"/agent/users/{carol.pk}/fields/", {**loaded, "notes": "Alice's note"})
+    as_bob.post(f"/agent/users/{carol.pk}/details/", {**loaded, "notes": "Bob's note"})
+    conflict = as_alice.post(f"/agent/users/{carol.pk}/details/", {**loaded, "notes": "Alice's note"})
     rebased = conflict.context["form"]
 
-    as_alice.post(f"/agent/users/{carol.pk}/fields/", {k: rebased[k].value() for k in rebased.fields})
+    as_alice.post(f"/agent/users/{carol.pk}/details/", {k: rebased[k].value() for k in rebased.fields})
 
     assert User.objects.get(pk=carol.pk).notes == "Alice's note"

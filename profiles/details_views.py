@@ -1,0 +1,204 @@
+"""The Customer details tab's writes: one Save for the whole tab, and the immediate "⋯" actions on
+contacts and organizations.
+
+Every action button sits inside the tab's one form and posts all of it (formaction / hx-post), so what
+the agent typed elsewhere and has not saved yet comes back with the answer instead of being lost.
+Both profile pages use these views: the legacy page edits through the same services (parity, F3).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import team_member_required
+from profiles.custom_fields.lookups import lookup_resolve
+from profiles.details import details_context
+from profiles.forms import CustomerDetailsForm
+from profiles.identities import (
+    IdentityError,
+    IdentityTaken,
+    identity_for_customer,
+    identity_make_direct_line,
+    identity_make_primary,
+    identity_remove,
+    phone_format,
+)
+from profiles.organizations import (
+    MembershipError,
+    membership_add,
+    membership_for_customer,
+    membership_make_default,
+    membership_remove,
+    organization_for_account,
+)
+from profiles.selectors import customer_for_team_member
+from profiles.services import ContactRefused, ProfileConflict, customer_update
+from profiles.verification import identity_send_verification
+from profiles.views import customer_url, render_customer
+
+
+def _typed(request, customer) -> CustomerDetailsForm:
+    """The form as the agent left it, shown again without judging it: it was not submitted for saving."""
+    form = CustomerDetailsForm(
+        request.POST, customer=customer, role=request.user.role, add_contact=request.POST.get("add_contact", "")
+    )
+    form._errors = ErrorDict()  # nothing was validated, so no field may show an error yet
+    return form
+
+
+def _answer(request, customer, *, form=None, status=200, saved=False, organization_query=""):
+    """Show the tab again after a write. Without HTMX: a redirect, unless the agent has typed something
+    not yet saved (then the whole page, with it). With HTMX: the tab's panel, and after a save also the
+    refreshed Key details and header."""
+    if form is None and not saved:
+        typed = _typed(request, customer)
+        form = typed if typed.has_unsaved_input() else None
+    if form is None and not request.htmx:
+        return redirect(customer_url(request, customer))
+    customer = customer_for_team_member(account=request.account, user_id=customer.pk)
+    panel = details_context(request, customer, form, organization_query=organization_query)
+    return render_customer(request, customer, tab="details", panel=panel, status=status, refreshed=saved)
+
+
+@team_member_required
+@require_POST
+def details_save(request, user_id: int):
+    """The tab's one Save; also "+ Add contact" (a new empty row) and a conflict's "keep theirs/mine"."""
+    customer = customer_for_team_member(account=request.account, user_id=user_id)
+    if request.POST.get("add_contact"):
+        return _answer(request, customer, form=_typed(request, customer))
+    form = CustomerDetailsForm(request.POST, customer=customer, role=request.user.role)
+    name, _sep, choice = request.POST.get("resolve", "").partition(":")
+    if choice == "theirs":
+        form.keep_theirs(name)
+    if not form.is_valid():
+        messages.error(request, _("Some fields need your attention. Nothing was saved."))
+        return _answer(request, customer, form=form, status=400)
+    try:
+        saved = customer_update(
+            customer=customer,
+            actor=request.user,
+            changes=form.changes(),
+            originals=form.originals(),
+            custom_changes=form.custom_changes(),
+            custom_originals=form.custom_originals(),
+            new_contacts=form.contacts_to_add(),
+        )
+    except ProfileConflict as conflict:
+        _show_conflicts(form, conflict)
+        messages.error(request, _("Another agent saved this profile while you were editing. Nothing was saved."))
+        return _answer(request, customer, form=form, status=409)
+    except ContactRefused as refused:
+        _show_refused_contact(request, form, refused)
+        return _answer(request, customer, form=form, status=400)
+    if saved:
+        messages.success(request, _("Profile saved."))
+    else:
+        messages.info(request, _("Nothing to save: no field was changed."))
+    return _answer(request, customer, saved=True)
+
+
+def _show_conflicts(form: CustomerDetailsForm, conflict: ProfileConflict) -> None:
+    for c in conflict.conflicts:
+        form.add_error(
+            c.field,
+            _("Another agent changed this to “%(theirs)s” while you were editing.")
+            % {"theirs": c.theirs or _("(empty)")},
+        )
+        form[c.field].conflict = c
+    form.rebase(conflict.current)
+
+
+def _show_refused_contact(request, form: CustomerDetailsForm, refused: ContactRefused) -> None:
+    rows = [r for r in form.new_contacts if r["value"].strip()]
+    row = rows[refused.index]
+    row["error"] = refused.error.message
+    if isinstance(refused.error, IdentityTaken) and refused.error.owner.is_end_user:
+        row["owner"] = refused.error.owner
+    messages.error(request, _("A new contact detail could not be added. Nothing was saved."))
+
+
+# The "⋯" actions: each takes effect at once, through its service.
+
+IDENTITY_ACTIONS = {
+    "make_primary": lambda request, customer, identity: identity_make_primary(
+        customer=customer, actor=request.user, identity=identity
+    ),
+    "make_direct_line": lambda request, customer, identity: identity_make_direct_line(
+        customer=customer, actor=request.user, identity=identity
+    ),
+    "remove": lambda request, customer, identity: identity_remove(
+        customer=customer, actor=request.user, identity=identity
+    ),
+    "send_verification": lambda request, customer, identity: identity_send_verification(
+        identity=identity, actor=request.user, base_url=request.build_absolute_uri("/")
+    ),
+}
+IDENTITY_DONE = {
+    "make_primary": lambda value: _("%(value)s is now the primary email.") % {"value": value},
+    "make_direct_line": lambda value: _("%(value)s is now a direct line.") % {"value": value},
+    "remove": lambda value: _("%(value)s was removed.") % {"value": value},
+    "send_verification": lambda value: _("A verification email was sent to %(value)s.") % {"value": value},
+}
+
+
+@team_member_required
+@require_POST
+def identity_action(request, user_id: int, identity_id: int, action: str):
+    """Resend verification, make primary, make direct line or remove one email or phone number."""
+    if action not in IDENTITY_ACTIONS:
+        raise Http404
+    customer = customer_for_team_member(account=request.account, user_id=user_id)
+    identity = identity_for_customer(customer=customer, identity_id=identity_id)
+    shown = phone_format(identity.value) if identity.is_phone else identity.value
+    try:
+        IDENTITY_ACTIONS[action](request, customer, identity)
+    except IdentityError as error:
+        messages.error(request, error.message)
+        return _answer(request, customer, form=_typed(request, customer), status=400)
+    messages.success(request, IDENTITY_DONE[action](shown))
+    return _answer(request, customer)
+
+
+@team_member_required
+@require_POST
+def membership_action(request, user_id: int, membership_id: int, action: str):
+    """Make an organization the customer's default, or remove the customer from it."""
+    customer = customer_for_team_member(account=request.account, user_id=user_id)
+    membership = membership_for_customer(customer=customer, membership_id=membership_id)
+    name = membership.organization.name
+    if action == "make-default":
+        membership_make_default(customer=customer, actor=request.user, membership=membership)
+        messages.success(request, _("%(name)s is now the default organization.") % {"name": name})
+    elif action == "remove":
+        membership_remove(customer=customer, actor=request.user, membership=membership)
+        messages.success(request, _("Removed from %(name)s.") % {"name": name})
+    else:
+        raise Http404
+    return _answer(request, customer)
+
+
+@team_member_required
+@require_POST
+def membership_add_view(request, user_id: int):
+    """+ Add organization: the organization named (picked from the suggestions, an #id or its exact name)."""
+    customer = customer_for_team_member(account=request.account, user_id=user_id)
+    text = request.POST.get("organization", "")
+    try:
+        organization_id = lookup_resolve(account=request.account, target="organization", text=text)
+        if organization_id is None:
+            raise ValidationError(_("Type the organization's name and pick it from the suggestions."))
+        organization = organization_for_account(account=request.account, organization_id=organization_id)
+        membership_add(customer=customer, actor=request.user, organization=organization)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _answer(request, customer, form=_typed(request, customer), status=400, organization_query=text)
+    except MembershipError as error:
+        messages.error(request, error.message)
+        return _answer(request, customer, form=_typed(request, customer), status=400, organization_query=text)
+    messages.success(request, _("Added to %(name)s.") % {"name": organization.name})
+    return _answer(request, customer)

@@ -1,0 +1,507 @@
+"""The Customer details tab: every editable item of the article, one Save, inline errors that keep what
+was typed, immediate "⋯" actions, custom fields with agent access rules, and no lost updates (B9)."""
+
+import pytest
+from django.core import mail
+
+from accounts.models import AuditEntry, User
+from accounts.services import account_set_customer_profile
+from activity.models import Event
+from demo.factories import (
+    CustomFieldFactory,
+    IdentityFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    PhoneIdentityFactory,
+    UserFactory,
+)
+from profiles.models import Identity, OrganizationMembership
+from profiles.services import custom_value_token
+from tests.conftest import client_for
+
+HTMX = {"HX-Request": "true", "HX-Target": "tab-panel"}
+
+
+@pytest.fixture
+def enabled(acme, alice):
+    account_set_customer_profile(account=acme, actor=alice, enabled=True)
+    return acme
+
+
+@pytest.fixture
+def new_page(enabled, bob):
+    bob.prefers_new_profile = True
+    bob.save(update_fields=["prefers_new_profile"])
+    return client_for(bob)
+
+
+def _options(*names):
+    return [{"name": n, "value": n.lower()} for n in names]
+
+
+@pytest.fixture
+def fields(acme):
+    specs = [
+        ("plan", "dropdown", {"options": _options("Free", "Pro")}),
+        ("seats", "integer", {}),
+        ("renewal", "date", {}),
+        ("code", "regexp", {"regexp": r"[A-Z]{3}-\d{4}"}),
+        ("interests", "multiselect", {"options": _options("Hardware", "Software")}),
+        ("vip", "checkbox", {}),
+        ("manager", "lookup", {"lookup_target": "user"}),
+        ("risk", "integer", {"agent_access": "read_only"}),
+        ("rating", "text", {"agent_access": "hidden"}),
+    ]
+    return {
+        key: CustomFieldFactory(account=acme, key=key, title=key.title(), type=kind, position=i, **extra)
+        for i, (key, kind, extra) in enumerate(specs)
+    }
+
+
+def _loaded(client, customer) -> dict:
+    """The form's fields exactly as the tab rendered them, as a browser would post them back."""
+    form = client.get(f"/agent/users/{customer.pk}/?tab=details").context["details_form"]
+    data = {}
+    for name, field in form.fields.items():
+        if field.disabled:
+            continue
+        value = form[name].value()
+        if isinstance(value, list):
+            data[name] = value
+        elif value is True:
+            data[name] = "on"
+        elif value not in (None, False):
+            data[name] = value
+    return data
+
+
+def _save(client, customer, data, **headers):
+    return client.post(f"/agent/users/{customer.pk}/details/", data, headers=headers)
+
+
+def test_the_details_tab_shows_every_section_of_the_article(new_page, carol, fields):
+    PhoneIdentityFactory(user=carol, value="+33612345678", primary=True)
+    IdentityFactory(user=carol, value="carol.alt@example.org", verified=False)
+    MembershipFactory(user=carol, organization__name="Initech", organization__domains="initech.example", default=True)
+
+    page = new_page.get(f"/agent/users/{carol.pk}/?tab=details").content.decode()
+
+    for expected in [
+        "Contact information",
+        "Primary email",
+        "Other email",
+        "Phone (direct line)",
+        "+33 6 12 34 56 78",
+        "+ Add contact",
+        "Additional information",
+        "Language",
+        "Time zone",
+        "Details",
+        "Notes",
+        "Tags",
+        "Last sign-in",
+        "Never",
+        "Organizations",
+        "initech.example",
+        "1 user",
+        "Add organization",
+        "Custom user fields",
+        "Plan",
+        "Risk",
+    ]:
+        assert expected in page, expected
+    assert "Rating" not in page  # hidden from agents (B3)
+    assert 'aria-label="Not verified"' in page
+
+
+def test_an_admin_also_sees_the_fields_hidden_from_agents(enabled, alice, carol, fields):
+    alice.prefers_new_profile = True
+    alice.save(update_fields=["prefers_new_profile"])
+
+    page = client_for(alice).get(f"/agent/users/{carol.pk}/?tab=details").content.decode()
+
+    assert "Rating" in page
+
+
+def test_saving_changes_records_one_event_per_field_and_an_audit_entry(new_page, bob, carol, fields):
+    data = _loaded(new_page, carol)
+
+    response = _save(
+        new_page,
+        carol,
+        {
+            **data,
+            "name": "Carol Danvers",
+            "notes": "Called twice",
+            "tags": "vip gold",
+            "cf_plan": "pro",
+            "cf_seats": "12",
+        },
+    )
+
+    assert response.status_code == 302 and response.url.endswith("?tab=details")
+    carol.refresh_from_db()
+    assert (carol.name, carol.notes, carol.tags) == ("Carol Danvers", "Called twice", "vip gold")
+    assert carol.custom_fields == {"plan": "pro", "seats": 12}
+    types = sorted(Event.objects.filter(customer=carol).values_list("type", flat=True))
+    assert types == ["custom_field_changed", "custom_field_changed", "name_changed", "notes_changed", "tags_changed"]
+    plan = Event.objects.get(customer=carol, type="custom_field_changed", properties__field="plan")
+    assert (plan.properties["previous"], plan.properties["current"]) == ("", "Pro")
+    audit = AuditEntry.objects.get(action="customer.updated")
+    assert audit.actor == bob and audit.after["cf_plan"] == "pro"
+
+
+def test_an_htmx_save_answers_with_the_panel_and_refreshes_key_details_and_header(new_page, carol):
+    data = _loaded(new_page, carol)
+
+    response = _save(new_page, carol, {**data, "name": "Carol Danvers", "tags": "gold"}, **HTMX)
+
+    page = response.content.decode()
+    assert response.status_code == 200 and "<html" not in page
+    assert "Profile saved." in page
+    assert 'id="key-details" aria-labelledby="key-details-heading" hx-swap-oob="true"' in page
+    assert 'id="profile-header" hx-swap-oob="true"' in page and "Carol Danvers" in page
+
+
+def test_saving_nothing_changed_says_so_and_records_nothing(new_page, carol):
+    response = _save(new_page, carol, _loaded(new_page, carol), **HTMX)
+
+    assert "Nothing to save: no field was changed." in response.content.decode()
+    assert not Event.objects.filter(customer=carol).exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"name": "x" * 256}, "name", "at most 255 characters"),
+        ({"name": "   "}, "name", "Enter a name."),
+        ({"time_zone": "Mars/Olympus"}, "time_zone", "Select a valid choice"),
+        ({"locale": "tlh"}, "locale", "Select a valid choice"),
+        ({"cf_seats": "twelve"}, "cf_seats", "whole number"),
+        ({"cf_renewal": "2026-02-30"}, "cf_renewal", "date"),
+        ({"cf_code": "abc-12"}, "cf_code", "Enter a value in the expected format"),
+        ({"cf_plan": "platinum"}, "cf_plan", "is not one of this field's options"),
+        ({"cf_interests": ["hardware", "cooking"]}, "cf_interests", "is not one of this field's options"),
+    ],
+)
+def test_a_bad_value_is_shown_next_to_its_field_nothing_is_saved_and_nothing_typed_is_lost(
+    new_page, carol, fields, changes, field, message
+):
+    data = {**_loaded(new_page, carol), "notes": "A long note I typed", **changes}
+
+    response = _save(new_page, carol, data, **HTMX)
+
+    assert response.status_code == 400
+    form = response.context["details_form"]
+    assert any(message in error for error in form.errors[field]), form.errors
+    assert "A long note I typed" in response.content.decode()
+    carol.refresh_from_db()
+    assert carol.notes == "" and carol.custom_fields == {}
+    assert not Event.objects.filter(customer=carol).exists()
+
+
+def test_a_lookup_to_another_accounts_record_is_refused(new_page, carol, fields, dave):
+    response = _save(new_page, carol, {**_loaded(new_page, carol), "cf_manager": f"#{dave.pk}"}, **HTMX)
+
+    assert response.status_code == 400
+    assert "cf_manager" in response.context["details_form"].errors
+    assert User.objects.get(pk=carol.pk).custom_fields == {}
+
+
+def test_a_lookup_picked_by_email_is_saved_as_the_records_id(new_page, carol, fields, bob):
+    _save(new_page, carol, {**_loaded(new_page, carol), "cf_manager": "bob@acme.test"})
+
+    assert User.objects.get(pk=carol.pk).custom_fields == {"manager": bob.pk}
+
+
+def test_a_crafted_post_never_writes_a_hidden_or_read_only_field(new_page, carol, fields):
+    carol.custom_fields = {"risk": 3, "rating": "A"}
+    carol.save(update_fields=["custom_fields"])
+
+    _save(new_page, carol, {**_loaded(new_page, carol), "cf_risk": "99", "cf_rating": "F", "was_cf_rating": "null"})
+
+    assert User.objects.get(pk=carol.pk).custom_fields == {"risk": 3, "rating": "A"}
+
+
+def test_add_contact_brings_an_empty_row_and_keeps_what_was_typed(new_page, carol):
+    data = {**_loaded(new_page, carol), "notes": "Half-written note"}
+
+    response = _save(new_page, carol, {**data, "add_contact": "phone_number"}, **HTMX)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="new_contact_type" value="phone_number"' in page and "New phone number" in page
+    assert "Half-written note" in page and "field__error" not in page
+    assert User.objects.get(pk=carol.pk).notes == ""
+
+
+def test_new_contacts_are_saved_with_the_rest(new_page, carol):
+    data = {
+        **_loaded(new_page, carol),
+        "name": "Carol C.",
+        "new_contact_type": ["email", "phone_number"],
+        "new_contact_value": ["Carol.Work@Example.org", "06 12 34 56 78"],
+    }
+
+    _save(new_page, carol, data)
+
+    values = set(carol.identities.values_list("value", flat=True))
+    assert values == {"carol@example.com", "carol.work@example.org", "+33612345678"}
+    assert User.objects.get(pk=carol.pk).name == "Carol C."
+    assert Event.objects.filter(customer=carol, type="identity_created").count() == 2
+
+
+def test_an_email_another_customer_has_is_refused_naming_them_and_nothing_is_saved(new_page, carol, acme):
+    other = UserFactory(account=acme, name="Olga Other", email="olga@example.com")
+    data = {
+        **_loaded(new_page, carol),
+        "name": "Carol Renamed",
+        "new_contact_type": ["email"],
+        "new_contact_value": ["OLGA@example.com"],
+    }
+
+    response = _save(new_page, carol, data, **HTMX)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Olga Other" in page and f'href="/agent/users/{other.pk}/"' in page
+    assert 'value="OLGA@example.com"' in page and 'value="Carol Renamed"' in page
+    assert User.objects.get(pk=carol.pk).name == "Carol Customer"
+    assert not carol.identities.filter(value="olga@example.com").exists()
+
+
+def test_a_malformed_email_or_phone_is_an_inline_error(new_page, carol):
+    data = {
+        **_loaded(new_page, carol),
+        "new_contact_type": ["email", "phone_number"],
+        "new_contact_value": ["not-an-email", "12"],
+    }
+
+    response = _save(new_page, carol, data, **HTMX)
+
+    rows = response.context["details_form"].new_contacts
+    assert response.status_code == 400
+    assert "valid email address" in rows[0]["error"] and "valid phone number" in rows[1]["error"]
+    assert carol.identities.count() == 1
+
+
+def test_a_verified_secondary_email_can_become_primary_from_its_menu(new_page, carol):
+    other = IdentityFactory(user=carol, value="carol.pro@example.org", verified=True)
+
+    response = new_page.post(f"/agent/users/{carol.pk}/identities/{other.pk}/make_primary/", {}, headers=HTMX)
+
+    assert "carol.pro@example.org is now the primary email." in response.content.decode()
+    assert User.objects.get(pk=carol.pk).email == "carol.pro@example.org"
+
+
+def test_an_unverified_email_cannot_become_primary(new_page, carol):
+    other = IdentityFactory(user=carol, value="carol.pro@example.org", verified=False)
+
+    response = new_page.post(f"/agent/users/{carol.pk}/identities/{other.pk}/make_primary/", {}, headers=HTMX)
+
+    assert response.status_code == 400
+    assert User.objects.get(pk=carol.pk).email == "carol@example.com"
+
+
+def test_the_primary_email_cannot_be_removed(new_page, carol):
+    primary = carol.identities.get()
+
+    response = new_page.post(f"/agent/users/{carol.pk}/identities/{primary.pk}/remove/", {}, headers=HTMX)
+
+    assert response.status_code == 400
+    assert Identity.objects.filter(pk=primary.pk).exists()
+
+
+def test_an_action_keeps_what_the_agent_typed_but_did_not_save(new_page, carol):
+    other = IdentityFactory(user=carol, value="old@example.org")
+    data = {**_loaded(new_page, carol), "notes": "Typed before removing"}
+
+    no_js = new_page.post(f"/agent/users/{carol.pk}/identities/{other.pk}/remove/", data)
+
+    assert no_js.status_code == 200 and "Typed before removing" in no_js.content.decode()
+    assert not Identity.objects.filter(pk=other.pk).exists()
+    assert User.objects.get(pk=carol.pk).notes == ""
+
+
+def test_an_action_without_unsaved_typing_redirects_back_to_the_tab(new_page, carol):
+    other = IdentityFactory(user=carol, value="old@example.org")
+
+    response = new_page.post(f"/agent/users/{carol.pk}/identities/{other.pk}/remove/", _loaded(new_page, carol))
+
+    assert response.status_code == 302 and response.url == f"/agent/users/{carol.pk}/?tab=details"
+
+
+def test_resend_verification_sends_a_signed_link_in_the_customers_language(new_page, carol):
+    carol.locale = "fr"
+    carol.save(update_fields=["locale"])
+    other = IdentityFactory(user=carol, value="carol.pro@example.org", verified=False)
+
+    response = new_page.post(f"/agent/users/{carol.pk}/identities/{other.pk}/send_verification/", {}, headers=HTMX)
+
+    assert "A verification email was sent to carol.pro@example.org." in response.content.decode()
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["carol.pro@example.org"]
+    assert "http://acme.localhost/verify-email/" in mail.outbox[0].body
+
+
+def test_a_shared_phone_becomes_a_direct_line_from_its_menu(new_page, carol):
+    shared = PhoneIdentityFactory(user=carol, value="+33478000000", phone_line="shared")
+
+    new_page.post(f"/agent/users/{carol.pk}/identities/{shared.pk}/make_direct_line/", {}, headers=HTMX)
+
+    shared.refresh_from_db()
+    assert shared.phone_line == "direct"
+
+
+def test_organizations_are_added_by_name_made_default_and_removed(new_page, carol, acme):
+    first = MembershipFactory(user=carol, organization__name="Initech", default=True)
+    OrganizationFactory(account=acme, name="Globodyne")
+
+    new_page.post(f"/agent/users/{carol.pk}/organizations/add/", {"organization": "Globodyne"}, headers=HTMX)
+    added = OrganizationMembership.objects.get(user=carol, organization__name="Globodyne")
+    new_page.post(f"/agent/users/{carol.pk}/organizations/{added.pk}/make-default/", {}, headers=HTMX)
+    new_page.post(f"/agent/users/{carol.pk}/organizations/{first.pk}/remove/", {}, headers=HTMX)
+
+    memberships = list(OrganizationMembership.objects.filter(user=carol).values_list("organization__name", "default"))
+    assert memberships == [("Globodyne", True)]
+    assert set(Event.objects.filter(customer=carol).values_list("type", flat=True)) == {
+        "organization_added",
+        "organization_default_changed",
+        "organization_removed",
+    }
+
+
+def test_an_unknown_organization_is_an_error_that_keeps_the_text(new_page, carol, globex):
+    OrganizationFactory(account=globex, name="Globex Corp")
+
+    response = new_page.post(
+        f"/agent/users/{carol.pk}/organizations/add/", {"organization": "Globex Corp"}, headers=HTMX
+    )
+
+    assert response.status_code == 400
+    assert 'value="Globex Corp"' in response.content.decode()
+    assert not OrganizationMembership.objects.filter(user=carol).exists()
+
+
+# No lost updates (B9): two agents load the form; what each changed survives unless both changed one field.
+
+
+def test_two_agents_saving_different_fields_both_keep_their_change(enabled, bob, alice, carol, fields):
+    as_bob, as_alice = client_for(bob), client_for(alice)
+    loaded_bob, loaded_alice = _loaded(as_bob, carol), _loaded(as_alice, carol)
+
+    _save(as_bob, carol, {**loaded_bob, "notes": "Bob's note", "cf_plan": "pro"})
+    _save(as_alice, carol, {**loaded_alice, "details": "Alice's address", "cf_seats": "5"})
+
+    carol.refresh_from_db()
+    assert (carol.notes, carol.details) == ("Bob's note", "Alice's address")
+    assert carol.custom_fields == {"plan": "pro", "seats": 5}
+
+
+def test_the_second_agent_saving_the_same_field_gets_a_conflict_and_nothing_is_overwritten(
+    enabled, bob, alice, carol, fields
+):
+    as_bob, as_alice = client_for(bob), client_for(alice)
+    loaded = _loaded(as_bob, carol)
+    _save(as_bob, carol, {**loaded, "notes": "Bob's note", "cf_plan": "pro"})
+
+    response = _save(as_alice, carol, {**loaded, "notes": "Alice's note", "cf_plan": "free", "details": "Hers"}, **HTMX)
+
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "Another agent changed this to “Bob&#x27;s note”" in page and "Keep theirs" in page and "Keep mine" in page
+    assert "Another agent changed this to “Pro”" in page
+    carol.refresh_from_db()
+    assert (carol.notes, carol.details, carol.custom_fields) == ("Bob's note", "", {"plan": "pro"})
+
+
+@pytest.mark.parametrize(
+    ("choice", "notes", "plan"), [("theirs", "Bob's note", "pro"), ("yours", "Alice's note", "free")]
+)
+def test_after_a_conflict_the_agent_keeps_either_value(enabled, bob, alice, carol, fields, choice, notes, plan):
+    as_bob, as_alice = client_for(bob), client_for(alice)
+    loaded = _loaded(as_bob, carol)
+    _save(as_bob, carol, {**loaded, "notes": "Bob's note", "cf_plan": "pro"})
+    conflict = _save(as_alice, carol, {**loaded, "notes": "Alice's note", "cf_plan": "free", "details": "Hers"})
+    form = conflict.context["details_form"]
+    resubmitted = {
+        name: form[name].value()
+        for name in form.fields
+        if not form.fields[name].disabled and form[name].value() not in (None, False)
+    }
+
+    as_alice.post(f"/agent/users/{carol.pk}/details/", {**resubmitted, "resolve": f"notes:{choice}"})
+    # The plan conflict is settled the same way in a second click.
+    carol.refresh_from_db()
+    loaded_again = {**resubmitted, "was_notes": carol.notes, "notes": carol.notes}
+    loaded_again["was_cf_plan"] = custom_value_token(carol.custom_fields.get("plan"))
+    if choice == "yours":
+        loaded_again["cf_plan"] = "free"
+    else:
+        loaded_again["cf_plan"] = "pro"
+    as_alice.post(f"/agent/users/{carol.pk}/details/", loaded_again)
+
+    carol.refresh_from_db()
+    assert (carol.notes, carol.custom_fields["plan"], carol.details) == (notes, plan, "Hers")
+
+
+# Who may do what, and where.
+
+
+def test_another_accounts_customer_is_a_404_on_every_details_url(new_page, dave, globex):
+    identity = dave.identities.get()
+    membership = MembershipFactory(user=dave, organization__account=globex)
+
+    urls = [
+        f"/agent/users/{dave.pk}/details/",
+        f"/agent/users/{dave.pk}/identities/{identity.pk}/remove/",
+        f"/agent/users/{dave.pk}/organizations/add/",
+        f"/agent/users/{dave.pk}/organizations/{membership.pk}/remove/",
+    ]
+
+    assert [new_page.post(url, {"name": "Hacked"}).status_code for url in urls] == [404] * 4
+    assert Identity.objects.filter(pk=identity.pk).exists() and User.objects.get(pk=dave.pk).name == "Dave Elsewhere"
+
+
+def test_an_identity_or_membership_of_another_customer_is_a_404(new_page, carol, acme):
+    other = UserFactory(account=acme)
+    membership = MembershipFactory(user=other)
+
+    assert new_page.post(f"/agent/users/{carol.pk}/identities/{other.identities.get().pk}/remove/").status_code == 404
+    assert new_page.post(f"/agent/users/{carol.pk}/organizations/{membership.pk}/remove/").status_code == 404
+    assert new_page.post(f"/agent/users/{carol.pk}/identities/{carol.identities.get().pk}/explode/").status_code == 404
+
+
+def test_end_users_are_refused_every_details_url(as_carol, carol):
+    identity = carol.identities.get()
+
+    assert as_carol.post(f"/agent/users/{carol.pk}/details/", {"name": "Me"}).status_code == 403
+    assert as_carol.post(f"/agent/users/{carol.pk}/identities/{identity.pk}/remove/").status_code == 403
+    assert as_carol.post(f"/agent/users/{carol.pk}/organizations/add/").status_code == 403
+
+
+def test_the_legacy_page_edits_through_the_same_form(as_bob, carol, fields):
+    page = as_bob.get(f"/agent/users/{carol.pk}/").content.decode()
+
+    assert "Custom user fields" in page and "+ Add contact" in page and "Add organization" in page
+
+
+# Query counts. Why these numbers: session + user + account (3); the customer, their identities and
+# memberships (3); ticket counts for Key details (1); custom field definitions (1) and one lookup label
+# query per lookup target in use (1 here); memberships with user counts (1); who else shares each phone
+# number (2). None may grow with the number of identities, organizations or fields.
+DETAILS_PAGE_QUERIES = 12
+
+
+@pytest.mark.parametrize("extra", [0, 5])
+def test_the_details_tab_takes_constant_queries(new_page, carol, acme, fields, bob, extra, django_assert_num_queries):
+    carol.custom_fields = {"manager": bob.pk, "plan": "pro"}
+    carol.save(update_fields=["custom_fields"])
+    PhoneIdentityFactory(user=carol, value="+33612345600", primary=True)
+    for i in range(extra):
+        IdentityFactory(user=carol, value=f"alt{i}@example.org")
+        PhoneIdentityFactory(user=carol, value=f"+3361234570{i}")
+        MembershipFactory(user=carol, organization__account=acme)
+        CustomFieldFactory(account=acme, key=f"extra_{i}", title=f"Extra {i}", position=50 + i)
+
+    with django_assert_num_queries(DETAILS_PAGE_QUERIES):
+        assert new_page.get(f"/agent/users/{carol.pk}/?tab=details").status_code == 200
