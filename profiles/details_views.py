@@ -34,6 +34,7 @@ from profiles.organizations import (
     membership_make_default,
     membership_remove,
     organization_for_account,
+    organizations_search,
 )
 from profiles.selectors import customer_for_team_member
 from profiles.services import ContactRefused, ProfileConflict, customer_update
@@ -50,7 +51,7 @@ def _typed(request, customer) -> CustomerDetailsForm:
     return form
 
 
-def _answer(request, customer, *, form=None, status=200, saved=False, organization_query=""):
+def _answer(request, customer, *, form=None, status=200, saved=False, organization_query="", candidates=()):
     """Show the tab again after a write. Without HTMX: a redirect, unless the agent has typed something
     not yet saved (then the whole page, with it). With HTMX: the tab's panel, and after a save also the
     refreshed Key details and header."""
@@ -61,6 +62,7 @@ def _answer(request, customer, *, form=None, status=200, saved=False, organizati
         return redirect(customer_url(request, customer))
     customer = customer_for_team_member(account=request.account, user_id=customer.pk)
     panel = details_context(request, customer, form, organization_query=organization_query)
+    panel["organization_candidates"] = candidates
     return render_customer(request, customer, tab="details", panel=panel, status=status, refreshed=saved)
 
 
@@ -185,20 +187,43 @@ def membership_action(request, user_id: int, membership_id: int, action: str):
 @team_member_required
 @require_POST
 def membership_add_view(request, user_id: int):
-    """+ Add organization: the organization named (picked from the suggestions, an #id or its exact name)."""
+    """+ Add organization: the one organization the text names (a picked suggestion, an #id, the exact
+    name, or a search only one organization matches); several matches are offered as choices."""
     customer = customer_for_team_member(account=request.account, user_id=user_id)
-    text = request.POST.get("organization", "")
+    text = (request.POST.get("pick_organization") or request.POST.get("organization", ""))[:200]
+    candidates = []
     try:
-        organization_id = lookup_resolve(account=request.account, target="organization", text=text)
-        if organization_id is None:
-            raise ValidationError(_("Type the organization's name and pick it from the suggestions."))
-        organization = organization_for_account(account=request.account, organization_id=organization_id)
+        organization = _organization_named(request.account, customer, text)
+        if isinstance(organization, list):
+            candidates = organization
+            raise ValidationError(_("Several organizations match: pick one."))
         membership_add(customer=customer, actor=request.user, organization=organization)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return _answer(request, customer, form=_typed(request, customer), status=400, organization_query=text)
-    except MembershipError as error:
-        messages.error(request, error.message)
-        return _answer(request, customer, form=_typed(request, customer), status=400, organization_query=text)
+    except (ValidationError, MembershipError) as error:
+        message = error.message if isinstance(error, MembershipError) else " ".join(error.messages)
+        messages.error(request, message)
+        return _answer(
+            request,
+            customer,
+            form=_typed(request, customer),
+            status=400,
+            organization_query=text,
+            candidates=candidates,
+        )
     messages.success(request, _("Added to %(name)s.") % {"name": organization.name})
     return _answer(request, customer)
+
+
+def _organization_named(account, customer, text: str):
+    """The organization `text` names, or the list of candidates when a search matches several."""
+    try:
+        organization_id = lookup_resolve(account=account, target="organization", text=text)
+    except ValidationError:
+        matches = organizations_search(account=account, query=text, exclude_customer=customer)
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            return matches
+        raise ValidationError(_("No organization matches “%(text)s”.") % {"text": text}) from None
+    if organization_id is None:
+        raise ValidationError(_("Type the organization's name and pick it from the suggestions."))
+    return organization_for_account(account=account, organization_id=organization_id)

@@ -505,3 +505,19 @@ def test_the_details_tab_takes_constant_queries(new_page, carol, acme, fields, b
 
     with django_assert_num_queries(DETAILS_PAGE_QUERIES):
         assert new_page.get(f"/agent/users/{carol.pk}/?tab=details").status_code == 200
+
+
+def test_a_search_matching_one_organization_adds_it_and_several_are_offered_as_choices(new_page, carol, acme):
+    OrganizationFactory(account=acme, name="Globodyne", domains="globodyne.example")
+    OrganizationFactory(account=acme, name="Globex Partners")
+    OrganizationFactory(account=acme, name="Initech")
+
+    several = new_page.post(f"/agent/users/{carol.pk}/organizations/add/", {"organization": "glob"}, headers=HTMX)
+    one = new_page.post(f"/agent/users/{carol.pk}/organizations/add/", {"organization": "initech"}, headers=HTMX)
+
+    assert several.status_code == 400
+    assert [o.name for o in several.context["organization_candidates"]] == ["Globex Partners", "Globodyne"]
+    assert one.status_code == 200
+    assert list(OrganizationMembership.objects.filter(user=carol).values_list("organization__name", flat=True)) == [
+        "Initech"
+    ]
