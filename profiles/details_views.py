@@ -52,9 +52,9 @@ def _typed(request, customer) -> CustomerDetailsForm:
 
 
 def _answer(request, customer, *, form=None, status=200, saved=False, organization_query="", candidates=()):
-    """Show the tab again after a write. Without HTMX: a redirect, unless the agent has typed something
-    not yet saved (then the whole page, with it). With HTMX: the tab's panel, and after a save also the
-    refreshed Key details and header."""
+    """Show the tab again. Without HTMX: a redirect, unless the agent has typed something not yet saved
+    (then the whole page, with it). With HTMX: the tab's panel, and after any write (no `form` given)
+    also Key details and the header, which may show what changed."""
     if form is None and not saved:
         typed = _typed(request, customer)
         form = typed if typed.has_unsaved_input() else None
@@ -63,7 +63,8 @@ def _answer(request, customer, *, form=None, status=200, saved=False, organizati
     customer = customer_for_team_member(account=request.account, user_id=customer.pk)
     panel = details_context(request, customer, form, organization_query=organization_query)
     panel["organization_candidates"] = candidates
-    return render_customer(request, customer, tab="details", panel=panel, status=status, refreshed=saved)
+    wrote = status < 400 and not request.POST.get("add_contact")  # every other success followed a write
+    return render_customer(request, customer, tab="details", panel=panel, status=status, refreshed=wrote)
 
 
 @team_member_required

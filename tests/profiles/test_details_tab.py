@@ -290,8 +290,11 @@ def test_a_verified_secondary_email_can_become_primary_from_its_menu(new_page, c
 
     response = new_page.post(f"/agent/users/{carol.pk}/identities/{other.pk}/make_primary/", {}, headers=HTMX)
 
-    assert "carol.pro@example.org is now the primary email." in response.content.decode()
+    page = response.content.decode()
+    assert "carol.pro@example.org is now the primary email." in page
     assert User.objects.get(pk=carol.pk).email == "carol.pro@example.org"
+    key_details = page.split('id="key-details"')[1]
+    assert 'hx-swap-oob="true"' in key_details[:80] and "carol.pro@example.org" in key_details
 
 
 def test_an_unverified_email_cannot_become_primary(new_page, carol):
