@@ -36,6 +36,7 @@ class Command(BaseCommand):
         legacy = Client(HTTP_HOST=f"{account.subdomain}.localhost")
         legacy.force_login(_team_member(account, "legacy@bench.test", prefers_new_profile=False))
         htmx = {"HX-Request": "true", "HX-Target": "tab-panel"}
+        tabs = {"HX-Request": "true", "HX-Target": "profile-tabs"}
 
         cursor, depth = None, 0
         while depth < tickets - 25:  # walk to the last page by keyset, as a user paging on would
@@ -51,6 +52,8 @@ class Command(BaseCommand):
         timings = [
             measure("profile page, full load (tickets tab)", get(f"{base}?tab=tickets"), runs=runs),
             measure("legacy profile page, full load", lambda: _ok(legacy.get(base)), runs=runs),
+            measure("profile page, full load (details tab)", get(f"{base}?tab=details"), runs=runs),
+            measure("details tab partial", get(f"{base}?tab=details", **tabs), runs=runs),
             measure("tickets tab partial, first page", get(f"{base}?tab=tickets", **htmx), runs=runs),
             measure(
                 f"tickets tab, page at depth {depth:,}", get(f"{base}?tab=tickets&after={cursor}", **htmx), runs=runs
