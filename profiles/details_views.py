@@ -8,7 +8,6 @@ Both profile pages use these views: the legacy page edits through the same servi
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms.utils import ErrorDict
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -47,7 +46,7 @@ def _typed(request, customer) -> CustomerDetailsForm:
     form = CustomerDetailsForm(
         request.POST, customer=customer, role=request.user.role, add_contact=request.POST.get("add_contact", "")
     )
-    form._errors = ErrorDict()  # nothing was validated, so no field may show an error yet
+    form.show_as_typed()
     return form
 
 
@@ -70,14 +69,14 @@ def _answer(request, customer, *, form=None, status=200, saved=False, organizati
 @team_member_required
 @require_POST
 def details_save(request, user_id: int):
-    """The tab's one Save; also "+ Add contact" (a new empty row) and a conflict's "keep theirs/mine"."""
+    """The tab's one Save; also "+ Add contact" (a new empty row) and, after a conflict, each field's choice."""
     customer = customer_for_team_member(account=request.account, user_id=user_id)
     if request.POST.get("add_contact"):
         return _answer(request, customer, form=_typed(request, customer))
     form = CustomerDetailsForm(request.POST, customer=customer, role=request.user.role)
-    name, _sep, choice = request.POST.get("resolve", "").partition(":")
-    if choice == "theirs":
-        form.keep_theirs(name)
+    for key, choice in request.POST.items():  # after a conflict: the fields where the agent chose theirs
+        if key.startswith("resolve_") and choice == "theirs":
+            form.keep_theirs(key.removeprefix("resolve_"))
     if not form.is_valid():
         messages.error(request, _("Some fields need your attention. Nothing was saved."))
         return _answer(request, customer, form=form, status=400)

@@ -1,6 +1,7 @@
 import json
 
 from django import forms
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Locale, User, time_zone_choices
@@ -176,6 +177,11 @@ class CustomerDetailsForm(forms.Form):
         for name, value in current.items():
             data[self.add_prefix(f"was_{name}")] = value
         self.data = data
+
+    def show_as_typed(self) -> None:
+        """Show what was posted without judging it: it was not submitted for saving, so no field may
+        show an error yet."""
+        self._errors = ErrorDict()
 
     def keep_theirs(self, name: str) -> None:
         """The agent chose the other agent's value for `name`: put the loaded (rebased) value back."""

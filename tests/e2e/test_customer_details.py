@@ -119,7 +119,10 @@ def test_two_agents_editing_one_field_see_the_conflict_and_choose(browser, site,
     assert alice_form.get_by_label("Notes").input_value() == "Alice's note"
     assert_accessible(alice, "details-conflict")
     screenshot(alice, "details-conflict")
-    alice_form.get_by_role("button", name="Keep mine: “Alice's note”").click()
+    assert alice_form.get_by_label("Mine: “Alice's note”").is_checked()
+    alice_form.get_by_label("Theirs: “Bob's note”").check()
+    alice_form.get_by_label("Mine: “Alice's note”").check()
+    alice_form.get_by_role("button", name="Save").click()
     alice.get_by_text("Profile saved.").wait_for()
 
     bob.reload()

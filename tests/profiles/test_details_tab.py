@@ -16,7 +16,6 @@ from demo.factories import (
     UserFactory,
 )
 from profiles.models import Identity, OrganizationMembership
-from profiles.services import custom_value_token
 from tests.conftest import client_for
 
 HTMX = {"HX-Request": "true", "HX-Target": "tab-panel"}
@@ -411,16 +410,24 @@ def test_the_second_agent_saving_the_same_field_gets_a_conflict_and_nothing_is_o
 
     page = response.content.decode()
     assert response.status_code == 409
-    assert "Another agent changed this to “Bob&#x27;s note”" in page and "Keep theirs" in page and "Keep mine" in page
+    assert "Another agent changed this to “Bob&#x27;s note”" in page
+    assert 'name="resolve_notes" value="theirs"' in page and 'name="resolve_notes" value="yours" checked' in page
     assert "Another agent changed this to “Pro”" in page
     carol.refresh_from_db()
     assert (carol.notes, carol.details, carol.custom_fields) == ("Bob's note", "", {"plan": "pro"})
 
 
 @pytest.mark.parametrize(
-    ("choice", "notes", "plan"), [("theirs", "Bob's note", "pro"), ("yours", "Alice's note", "free")]
+    ("notes_choice", "plan_choice", "notes", "plan"),
+    [
+        ("theirs", "theirs", "Bob's note", "pro"),
+        ("yours", "yours", "Alice's note", "free"),
+        ("theirs", "yours", "Bob's note", "free"),
+    ],
 )
-def test_after_a_conflict_the_agent_keeps_either_value(enabled, bob, alice, carol, fields, choice, notes, plan):
+def test_after_a_conflict_the_agent_keeps_either_value_field_by_field(
+    enabled, bob, alice, carol, fields, notes_choice, plan_choice, notes, plan
+):
     as_bob, as_alice = client_for(bob), client_for(alice)
     loaded = _loaded(as_bob, carol)
     _save(as_bob, carol, {**loaded, "notes": "Bob's note", "cf_plan": "pro"})
@@ -432,16 +439,10 @@ def test_after_a_conflict_the_agent_keeps_either_value(enabled, bob, alice, caro
         if not form.fields[name].disabled and form[name].value() not in (None, False)
     }
 
-    as_alice.post(f"/agent/users/{carol.pk}/details/", {**resubmitted, "resolve": f"notes:{choice}"})
-    # The plan conflict is settled the same way in a second click.
-    carol.refresh_from_db()
-    loaded_again = {**resubmitted, "was_notes": carol.notes, "notes": carol.notes}
-    loaded_again["was_cf_plan"] = custom_value_token(carol.custom_fields.get("plan"))
-    if choice == "yours":
-        loaded_again["cf_plan"] = "free"
-    else:
-        loaded_again["cf_plan"] = "pro"
-    as_alice.post(f"/agent/users/{carol.pk}/details/", loaded_again)
+    as_alice.post(
+        f"/agent/users/{carol.pk}/details/",
+        {**resubmitted, "resolve_notes": notes_choice, "resolve_cf_plan": plan_choice},
+    )
 
     carol.refresh_from_db()
     assert (carol.notes, carol.custom_fields["plan"], carol.details) == (notes, plan, "Hers")
