@@ -149,16 +149,19 @@ def _timestamp(value, now: datetime.datetime, errors: dict) -> datetime.datetime
     return now
 
 
-def events_ingest(*, account_id: int, events: Sequence[NewEvent]) -> list[Stored]:
+def events_ingest(
+    *, account_id: int, events: Sequence[NewEvent], received_at: datetime.datetime | None = None
+) -> list[Stored]:
     """Store a batch of events in one transaction and count them in their customers' tallies; returns,
     in input order, each event's id and whether it is new (a client id seen before stores nothing)."""
     if not events:
         return []
+    received_at = received_at or timezone.now()
     if connection.vendor == "postgresql":
         if len(events) == 1:
-            return [_insert_one(account_id, events[0])]
-        return _copy(account_id, events)
-    return _bulk_create(account_id, events)
+            return [_insert_one(account_id, events[0], received_at)]
+        return _copy(account_id, events, received_at)
+    return _bulk_create(account_id, events, received_at)
 
 
 def event_kinds_add(groups: Sequence[tuple[int, str, str, int, datetime.datetime]]) -> None:
@@ -212,9 +215,9 @@ SELECT id FROM stored
 """
 
 
-def _insert_one(account_id: int, event: NewEvent) -> Stored:
+def _insert_one(account_id: int, event: NewEvent, received_at: datetime.datetime) -> Stored:
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_ONE, [account_id, *event[:6], timezone.now(), event.client_id])
+        cursor.execute(_INSERT_ONE, [account_id, *event[:6], received_at, event.client_id])
         row = cursor.fetchone()
         if row is not None:
             return Stored(row[0], True)
@@ -237,7 +240,7 @@ def _sort_key(event: NewEvent):
 
 
 @transaction.atomic
-def _copy(account_id: int, events: Sequence[NewEvent]) -> list[Stored]:
+def _copy(account_id: int, events: Sequence[NewEvent], received_at: datetime.datetime) -> list[Stored]:
     results: list[Stored | None] = [None] * len(events)
     fresh, repeats = _split_known(account_id, events, results)
     # Inserting in index order touches each index page once per batch instead of at random: about
@@ -247,7 +250,6 @@ def _copy(account_id: int, events: Sequence[NewEvent]) -> list[Stored]:
     if not fresh:
         _resolve_repeats(repeats, results)
         return results
-    received_at = timezone.now()
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor
         cursor.execute(_ALLOCATE_IDS, [len(fresh)])
@@ -356,10 +358,9 @@ def _count(events: Sequence[NewEvent], inserted: list[int]) -> None:
 
 
 @transaction.atomic
-def _bulk_create(account_id: int, events: Sequence[NewEvent]) -> list[Stored]:
+def _bulk_create(account_id: int, events: Sequence[NewEvent], received_at: datetime.datetime) -> list[Stored]:
     results: list[Stored | None] = [None] * len(events)
     fresh, repeats = _split_known(account_id, events, results)
-    received_at = timezone.now()
     objects = [
         Event(
             account_id=account_id,

@@ -15,4 +15,5 @@ urlpatterns = [
     path("agent/", include("profiles.urls")),
     path("agent/tickets/", include("tickets.urls")),
     path("portal/", include("tickets.portal")),
+    path("api/v2/", include("profiles.api_urls")),
 ]

@@ -4,10 +4,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import Account, Role, User
 from accounts.services import audit_record
 from activity.services import event_record
 from common.tags import normalize_tags
+from profiles.models import Identity, IdentityType
 
 # Profile fields an agent edits directly, with the timeline event each change records.
 EDITABLE_FIELDS = {
@@ -82,3 +83,31 @@ def customer_update(*, customer: User, actor: User, changes: dict, originals: di
         after={f: touched[f] for f in saved},
     )
     return saved
+
+
+@transaction.atomic
+def customer_create(*, account: Account, actor: User | None, name: str, email: str = "", external_id: str = "") -> User:
+    """Add a customer first heard of through an integration: their email becomes their primary (unverified)
+    identity, as when someone writes in for the first time. Raises IntegrityError if the email or external
+    id was taken meanwhile."""
+    customer = User(account=account, role=Role.END_USER, name=name[:255], email=email, external_id=external_id)
+    customer.set_unusable_password()
+    customer.save()
+    if email:
+        Identity.objects.create(
+            account=account, user=customer, type=IdentityType.EMAIL, value=email, primary=True, verified=False
+        )
+        event_record(
+            customer=customer,
+            type="identity_created",
+            description="Email added",
+            properties={"type": IdentityType.EMAIL, "value": email, "primary": True, "actor_id": actor and actor.pk},
+        )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="customer.created",
+        target=customer,
+        after={"name": customer.name, "email": email, "external_id": external_id},
+    )
+    return customer

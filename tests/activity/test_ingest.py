@@ -184,7 +184,10 @@ def test_a_minimal_event_gets_defaults():
 
 def test_a_full_event_is_normalised():
     source, type, description, properties, occurred_at, client_id = clean(
-        description="Bought 3 things", properties={"total": 12.5, "é": ["✓"]}, created_at="2024-02-29T23:00:00+01:00", id=42
+        description="Bought 3 things",
+        properties={"total": 12.5, "é": ["✓"]},
+        created_at="2024-02-29T23:00:00+01:00",
+        id=42,
     )
 
     assert (description, client_id) == ("Bought 3 things", "42")
