@@ -17,6 +17,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -99,19 +100,23 @@ def _credentials(header: str) -> tuple[str | None, str]:
     raise _unauthorized()
 
 
+_FIND_BY_HASH = (
+    "SELECT id, account_id, created_by_id FROM accounts_apitoken WHERE secret_hash = %s AND revoked_at IS NULL"
+)
+
+
 def _authenticate(request) -> ApiCaller:
     email, secret = _credentials(request.META.get("HTTP_AUTHORIZATION", ""))
     if not secret or len(secret) > _MAX_TOKEN_LENGTH:
         raise _unauthorized()
-    found = list(
-        ApiToken.objects.filter(secret_hash=token_hash(secret), revoked_at__isnull=True).values_list(
-            "id", "account_id", "created_by_id"
-        )[:1]
-    )
+    # Plain SQL: every API request runs this, and building it through the ORM costs more than running it.
+    with connection.cursor() as cursor:
+        cursor.execute(_FIND_BY_HASH, [token_hash(secret)])
+        found = cursor.fetchone()
     # A token works only on its own account's host: another account's token is as good as none.
-    if not found or found[0][1] != request.account.id:
+    if found is None or found[1] != request.account.id:
         raise _unauthorized()
-    token_id, account_id, actor_id = found[0]
+    token_id, account_id, actor_id = found
     if email is not None:
         actor_id = (
             User.objects.filter(account_id=account_id, email=email, role__in=[Role.AGENT, Role.ADMIN], suspended=False)

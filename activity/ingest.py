@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +56,9 @@ class EventInvalid(ValueError):
 def event_clean(raw: dict, *, now: datetime.datetime) -> tuple[str, str, str, str, datetime.datetime, str | None]:
     """The stored form of an API event object (source, type, description, properties JSON, occurred_at,
     client id); raises EventInvalid naming every bad field."""
+    cleaned = _clean_quickly(raw, now)
+    if cleaned is not None:
+        return cleaned
     errors: dict[str, tuple[str, str]] = {}
     source = _name(raw.get("source"), "source", errors)
     type = _name(raw.get("type"), "type", errors)
@@ -87,6 +90,55 @@ def event_clean(raw: dict, *, now: datetime.datetime) -> tuple[str, str, str, st
     if errors:
         raise EventInvalid(errors)
     return source, type, description, properties, occurred_at, client_id
+
+
+def _clean_quickly(raw: dict, now: datetime.datetime):
+    """The usual, valid event in a few checks (imports run this a million times); None sends anything
+    unusual to the thorough checks, which name what is wrong."""
+    source, type, description = raw.get("source"), raw.get("type"), raw.get("description", "")
+    client_id, properties, created_at = raw.get("id"), raw.get("properties"), raw.get("created_at")
+    if not (
+        source.__class__ is str
+        and type.__class__ is str
+        and description.__class__ is str
+        and (client_id is None or client_id.__class__ is str)
+        and (properties is None or properties.__class__ is dict)
+        and (created_at is None or created_at.__class__ is str)
+    ):
+        return None
+    source, type = source.strip(), type.strip()
+    if not (
+        0 < len(source) <= MAX_NAME_LENGTH
+        and 0 < len(type) <= MAX_NAME_LENGTH
+        and len(description) <= MAX_DESCRIPTION_LENGTH
+        and (client_id is None or (client_id.strip() and len(client_id) <= MAX_CLIENT_ID_LENGTH))
+    ):
+        return None
+    if properties is None:
+        text = "{}"
+    else:
+        try:
+            text = _ENCODER.encode(properties)
+        except (ValueError, RecursionError):
+            return None
+        # A character takes at most 4 bytes: only long texts need counting in bytes.
+        if len(text) > MAX_PROPERTIES_BYTES // 4 and len(text.encode(errors="surrogatepass")) > MAX_PROPERTIES_BYTES:
+            return None
+        if "\\u0000" in text:
+            return None
+    if _UNSTORABLE.search(f"{source}{type}{description}{client_id or ''}{text}"):
+        return None
+    if created_at is None:
+        occurred_at = now
+    else:
+        try:
+            occurred_at = datetime.datetime.fromisoformat(created_at)
+            if occurred_at.tzinfo is None:
+                occurred_at = occurred_at.replace(tzinfo=datetime.UTC)
+            occurred_at = occurred_at.astimezone(datetime.UTC)
+        except (ValueError, OverflowError):
+            return None
+    return source, type, description, text, occurred_at, client_id
 
 
 def _name(value, field: str, errors: dict) -> str:
@@ -227,70 +279,119 @@ def _insert_one(account_id: int, event: NewEvent, received_at: datetime.datetime
         return Stored(cursor.fetchone()[0], False)
 
 
-_ALLOCATE_IDS = "SELECT nextval(pg_get_serial_sequence('activity_event', 'id')) FROM generate_series(1, %s)"
-_COPY = """
-COPY activity_event
-    (id, account_id, customer_id, source, type, description, properties, occurred_at, received_at, client_id)
-FROM STDIN
+# A per-connection scratch table: COPY lands here (cheap: no indexes, no WAL), then one statement moves
+# the rows into the event store in index order and counts them. Its ids come from the events' own
+# sequence, so each input row knows its event id before it is stored.
+_STAGING = """
+CREATE TEMP TABLE IF NOT EXISTS activity_event_staging (
+    ord integer NOT NULL,
+    id bigint NOT NULL DEFAULT nextval({sequence}::regclass),
+    customer_id bigint NOT NULL,
+    source varchar(64) NOT NULL,
+    type varchar(64) NOT NULL,
+    description varchar(255) NOT NULL,
+    properties jsonb NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    client_id varchar(128)
+) ON COMMIT DELETE ROWS
 """
-
-
-def _sort_key(event: NewEvent):
-    return (event.customer_id, event.occurred_at, event.client_id or "")
+_STAGE = (
+    "COPY activity_event_staging (ord, customer_id, source, type, description, properties, occurred_at, client_id) "
+    "FROM STDIN"
+)
+_STAGE_TYPES = ["int4", "int8", "text", "text", "text", "text", "timestamptz", "text"]  # JSON goes as its text
+# Inserting in index order touches each index page once per batch instead of at random (about twice
+# the speed once the indexes outgrow memory). The order is total, so concurrent batches sharing client
+# ids wait on each other in the same order and never deadlock. Consuming the staged rows (DELETE …
+# RETURNING) leaves the scratch table empty for the next batch of the same transaction.
+_MOVE = """
+WITH staged AS (
+    DELETE FROM activity_event_staging RETURNING *
+), stored AS (
+    INSERT INTO activity_event
+        (id, account_id, customer_id, source, type, description, properties, occurred_at, received_at, client_id)
+    SELECT id, %s, customer_id, source, type, description, properties, occurred_at, %s, client_id
+    FROM staged ORDER BY customer_id, occurred_at, client_id, ord
+    ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+    RETURNING id, customer_id, source, type, occurred_at
+), counted AS (
+    INSERT INTO activity_eventkind (customer_id, source, type, count, last_occurred_at)
+    SELECT customer_id, source, type, count(*), max(occurred_at) FROM stored
+    GROUP BY customer_id, source, type ORDER BY customer_id, source, type
+    ON CONFLICT (customer_id, source, type) DO UPDATE
+    SET count = activity_eventkind.count + EXCLUDED.count,
+        last_occurred_at = GREATEST(activity_eventkind.last_occurred_at, EXCLUDED.last_occurred_at)
+)
+SELECT staged.ord, staged.id, stored.id IS NOT NULL FROM staged LEFT JOIN stored ON stored.id = staged.id
+"""
 
 
 @transaction.atomic
 def _copy(account_id: int, events: Sequence[NewEvent], received_at: datetime.datetime) -> list[Stored]:
     results: list[Stored | None] = [None] * len(events)
-    fresh, repeats = _split_known(account_id, events, results)
-    # Inserting in index order touches each index page once per batch instead of at random: about
-    # twice the speed once the indexes outgrow memory. The order is total, so concurrent batches that
-    # share client ids take their locks in the same order and never deadlock.
-    fresh.sort(key=lambda i: _sort_key(events[i]))
-    if not fresh:
-        _resolve_repeats(repeats, results)
-        return results
+    repeats = _repeats(events)
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor
-        cursor.execute(_ALLOCATE_IDS, [len(fresh)])
-        ids = [row[0] for row in cursor.fetchall()]
-        rows = [(ids[n], account_id, *events[i][:6], received_at, events[i].client_id) for n, i in enumerate(fresh)]
-        try:
-            with transaction.atomic(), connection.wrap_database_errors, cursor.copy(_COPY) as copy:
-                for row in rows:
-                    copy.write_row(row)
-            inserted = fresh
-            for n, i in enumerate(fresh):
-                results[i] = Stored(ids[n], True)
-        except IntegrityError:
-            # Another request stored some of these client ids since we looked: insert, skipping theirs.
-            inserted = _insert_skipping_conflicts(cursor, account_id, events, fresh, rows, results)
+        _ensure_staging(cursor)
+        with connection.wrap_database_errors, cursor.copy(_STAGE) as copy:
+            copy.set_types(_STAGE_TYPES)
+            write_row = copy.write_row
+            for ord, event in enumerate(events):
+                if ord not in repeats:
+                    write_row((ord, *event))
+        django_cursor.execute(_MOVE, [account_id, received_at])
+        skipped = []
+        for ord, id, created in django_cursor.fetchall():
+            if created:
+                results[ord] = Stored(id, True)
+            else:
+                skipped.append(ord)
+    if skipped:
+        # Their client id was stored before (maybe by a concurrent request): answer with that event.
+        known = _stored_ids(account_id, [events[ord].client_id for ord in skipped])
+        for ord in skipped:
+            results[ord] = Stored(known[events[ord].client_id], False)
     _resolve_repeats(repeats, results)
-    _count(events, inserted)
     return results
 
 
-def _split_known(account_id: int, events: Sequence[NewEvent], results: list) -> tuple[list[int], dict[int, int]]:
-    """Indexes of the events to insert; fills `results` for client ids already stored, and returns the
-    later repeats of a client id within the batch (index -> index of its first occurrence)."""
-    client_ids = [e.client_id for e in events if e.client_id is not None]
-    known: dict[str, int] = {}
-    if client_ids:
-        known = _stored_ids(account_id, client_ids)
-    fresh: list[int] = []
-    repeats: dict[int, int] = {}
+def _repeats(events: Sequence[NewEvent]) -> dict[int, int]:
+    """Later occurrences of a client id within the batch (index -> index of the first): the first wins."""
     first: dict[str, int] = {}
+    repeats: dict[int, int] = {}
     for i, event in enumerate(events):
         client_id = event.client_id
         if client_id is not None:
-            if client_id in known:
-                results[i] = Stored(known[client_id], False)
-                continue
             if client_id in first:
                 repeats[i] = first[client_id]
-                continue
-            first[client_id] = i
-        fresh.append(i)
+            else:
+                first[client_id] = i
+    return repeats
+
+
+def _ensure_staging(cursor) -> None:
+    raw = connection.connection
+    if getattr(raw, "_activity_staging", False):
+        return
+    cursor.execute("SELECT pg_get_serial_sequence('activity_event', 'id')")
+    sequence = cursor.fetchone()[0]
+    cursor.execute(_STAGING.format(sequence="'" + sequence.replace("'", "''") + "'"))
+    # Only once created for good: a rolled-back transaction takes its temporary table with it.
+    transaction.on_commit(lambda: setattr(raw, "_activity_staging", True))
+
+
+def _split_known(account_id: int, events: Sequence[NewEvent], results: list) -> tuple[list[int], dict[int, int]]:
+    """Indexes of the events to insert and the repeats within the batch; fills `results` for client ids
+    already stored."""
+    client_ids = [e.client_id for e in events if e.client_id is not None]
+    known = _stored_ids(account_id, client_ids) if client_ids else {}
+    repeats = _repeats(events)
+    fresh = []
+    for i, event in enumerate(events):
+        if event.client_id in known:
+            results[i] = Stored(known[event.client_id], False)
+        elif i not in repeats:
+            fresh.append(i)
     return fresh, repeats
 
 
@@ -312,34 +413,6 @@ def _stored_ids(account_id: int, client_ids: list[str]) -> dict[str, int]:
 def _resolve_repeats(repeats: dict[int, int], results: list) -> None:
     for i, first in repeats.items():
         results[i] = Stored(results[first].id, False)
-
-
-_INSERT_FROM_ARRAYS = """
-INSERT INTO activity_event
-    (id, account_id, customer_id, source, type, description, properties, occurred_at, received_at, client_id)
-SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[], %s::varchar[],
-                     %s::jsonb[], %s::timestamptz[], %s::timestamptz[], %s::varchar[])
-ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-RETURNING id
-"""
-
-
-def _insert_skipping_conflicts(cursor, account_id, events, fresh, rows, results) -> list[int]:
-    cursor.execute(_INSERT_FROM_ARRAYS, [list(column) for column in zip(*rows)])
-    new_ids = {row[0] for row in cursor.fetchall()}
-    inserted = []
-    lost = []
-    for n, i in enumerate(fresh):
-        if rows[n][0] in new_ids:
-            results[i] = Stored(rows[n][0], True)
-            inserted.append(i)
-        else:
-            lost.append(i)
-    if lost:
-        known = _stored_ids(account_id, [events[i].client_id for i in lost])
-        for i in lost:
-            results[i] = Stored(known[events[i].client_id], False)
-    return inserted
 
 
 def _count(events: Sequence[NewEvent], inserted: list[int]) -> None:

@@ -1,13 +1,11 @@
 import datetime
 import json
 import threading
-from unittest import mock
 
 import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from activity import ingest
 from activity.ingest import EventInvalid, NewEvent, event_clean, events_ingest
 from activity.models import Event, EventKind
 from activity.services import event_record
@@ -123,19 +121,35 @@ def test_a_batch_of_only_known_client_ids_stores_nothing(acme, carol):
 
 
 @on_postgresql
-def test_a_client_id_stored_by_someone_else_meanwhile_is_skipped_not_an_error(acme, carol):
-    [theirs] = events_ingest(account_id=acme.pk, events=[new(carol, client_id="raced")])
+@pytest.mark.django_db(transaction=True)
+def test_two_batches_sending_the_same_client_ids_at_once_store_each_event_once():
+    account = AccountFactory(subdomain="race")
+    customers = [UserFactory(account=account) for _ in range(3)]
+    batch = [new(c, client_id=f"{c.pk}-{n}", at=NOW - datetime.timedelta(n)) for c in customers for n in range(50)]
+    barrier = threading.Barrier(2)
+    results, errors = [], []
 
-    # As if the other request committed between our look-up and our COPY.
-    with mock.patch.object(ingest, "_stored_ids", side_effect=[{}, {"raced": theirs.id}]):
-        results = events_ingest(
-            account_id=acme.pk, events=[new(carol, client_id="raced"), new(carol, client_id="fresh"), new(carol)]
-        )
+    def send(events):
+        try:
+            barrier.wait()
+            results.append(events_ingest(account_id=account.pk, events=events))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
 
-    assert results[0] == (theirs.id, False)
-    assert results[1].created and results[2].created
-    assert Event.objects.count() == 3
-    assert kinds(carol)[("Shop", "order_placed")][0] == 3
+    threads = [threading.Thread(target=send, args=(events,)) for events in (batch, batch[::-1])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Event.objects.count() == 150
+    first, second = results
+    assert [r.id for r in first] == [r.id for r in second[::-1]]
+    assert sum(r.created for r in first + second) == 150
+    assert sum(k.count for k in EventKind.objects.all()) == 150
 
 
 @on_postgresql
