@@ -7,6 +7,7 @@ retries store nothing twice, and each customer's (source, type) tally grows by e
 """
 
 import datetime
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -370,14 +371,15 @@ def _repeats(events: Sequence[NewEvent]) -> dict[int, int]:
 
 
 def _ensure_staging(cursor) -> None:
-    raw = connection.connection
-    if getattr(raw, "_activity_staging", False):
-        return
-    cursor.execute("SELECT pg_get_serial_sequence('activity_event', 'id')")
-    sequence = cursor.fetchone()[0]
-    cursor.execute(_STAGING.format(sequence="'" + sequence.replace("'", "''") + "'"))
-    # Only once created for good: a rolled-back transaction takes its temporary table with it.
-    transaction.on_commit(lambda: setattr(raw, "_activity_staging", True))
+    # Checked for each batch, not remembered: a pooler may hand this transaction another server session.
+    cursor.execute(_STAGING.format(sequence=_event_sequence()))
+
+
+@functools.cache
+def _event_sequence() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT quote_literal(pg_get_serial_sequence('activity_event', 'id'))")
+        return cursor.fetchone()[0]
 
 
 def _split_known(account_id: int, events: Sequence[NewEvent], results: list) -> tuple[list[int], dict[int, int]]:
