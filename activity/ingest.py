@@ -327,7 +327,7 @@ SELECT staged.ord, staged.id, stored.id IS NOT NULL FROM staged LEFT JOIN stored
 """
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a caller's transaction is enough: a failure fails it all anyway
 def _copy(account_id: int, events: Sequence[NewEvent], received_at: datetime.datetime) -> list[Stored]:
     results: list[Stored | None] = [None] * len(events)
     repeats = _repeats(events)
@@ -432,7 +432,7 @@ def _count(events: Sequence[NewEvent], inserted: list[int]) -> None:
     event_kinds_add([(*key, count, last) for key, (count, last) in tally.items()])
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def _bulk_create(account_id: int, events: Sequence[NewEvent], received_at: datetime.datetime) -> list[Stored]:
     results: list[Stored | None] = [None] * len(events)
     fresh, repeats = _split_known(account_id, events, results)

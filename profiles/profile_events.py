@@ -7,6 +7,7 @@ matches becomes a new customer when it has an email or an external id (as in the
 """
 
 import datetime
+import functools
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from typing import NamedTuple
@@ -42,11 +43,10 @@ class Outcome(NamedTuple):
 
 
 class Resolution:
-    """What identifiers have been found to mean so far. One import keeps it across batches, so each
-    address is checked and looked up once however many events name it."""
+    """Which customer each identifier has been found to name so far. One import keeps it across batches,
+    so each address is looked up once however many events name it."""
 
     def __init__(self):
-        self.cleaned: dict[tuple, tuple[str, str] | tuple[str, str, str]] = {}
         self.customers: dict[tuple[str, str], int | str] = {}
 
 
@@ -72,7 +72,7 @@ def profile_events_store(
     parsed: dict[int, _Parsed] = {}
     for index, item in enumerate(items):
         try:
-            parsed[index] = _parse(item, now, resolution, allow_support_source)
+            parsed[index] = _parse(item, now, allow_support_source)
         except _Invalid as invalid:
             outcomes[index] = Outcome(None, None, None, invalid.errors)
     if parsed:
@@ -115,11 +115,11 @@ class _Invalid(Exception):
         self.errors = errors
 
 
-def _parse(item, now: datetime.datetime, resolution: Resolution, allow_support_source: bool) -> _Parsed:
+def _parse(item, now: datetime.datetime, allow_support_source: bool) -> _Parsed:
     if not isinstance(item, dict):
         raise _Invalid({"": ("InvalidType", _("Must be a JSON object with a profile and an event."))})
     errors: dict[str, tuple[str, str]] = {}
-    identifiers, name = _profile(item.get("profile"), errors, resolution)
+    identifiers, name = _profile(item.get("profile"), errors)
     raw_event = item.get("event")
     event = None
     if not isinstance(raw_event, dict):
@@ -137,7 +137,7 @@ def _parse(item, now: datetime.datetime, resolution: Resolution, allow_support_s
     return _Parsed(identifiers, name, event)
 
 
-def _profile(raw, errors: dict, resolution: Resolution) -> tuple[tuple[tuple[str, str], ...], str]:
+def _profile(raw, errors: dict) -> tuple[tuple[tuple[str, str], ...], str]:
     if not isinstance(raw, dict):
         errors["profile"] = ("Required" if raw is None else "InvalidType", _("Must be a JSON object."))
         return (), ""
@@ -159,18 +159,12 @@ def _profile(raw, errors: dict, resolution: Resolution) -> tuple[tuple[tuple[str
         errors["profile.identifiers"] = ("TooMany", _("Must hold at most 20 identifiers."))
         return (), name
     identifiers = []
-    cleaned = resolution.cleaned
     for n, identifier in enumerate(raw_identifiers):
         if not isinstance(identifier, dict):
             errors[f"profile.identifiers[{n}]"] = ("InvalidType", _("Must be a {type, value} object."))
             continue
-        key = (identifier.get("type"), identifier.get("value"))
-        if isinstance(key[0], str) and isinstance(key[1], str):
-            result = cleaned.get(key)
-            if result is None:
-                result = cleaned[key] = _identifier(*key)
-        else:
-            result = _identifier(*key)
+        type, value = identifier.get("type"), identifier.get("value")
+        result = _identifier(type, value) if type.__class__ is str and value.__class__ is str else _bad(type, value)
         if len(result) == 3:
             field, code, message = result
             errors[f"profile.identifiers[{n}].{field}"] = (code, message)
@@ -181,7 +175,14 @@ def _profile(raw, errors: dict, resolution: Resolution) -> tuple[tuple[tuple[str
     return tuple(identifiers), name
 
 
-def _identifier(type, value) -> tuple[str, str] | tuple[str, str, str]:
+def _bad(type, value) -> tuple[str, str, str]:
+    return _identifier.__wrapped__(type, value)
+
+
+# Checking an address or a number is slow next to storing an event, and the same ones come back again
+# and again (each customer's events name them): remember the answers.
+@functools.lru_cache(maxsize=65536)
+def _identifier(type: str, value: str) -> tuple[str, str] | tuple[str, str, str]:
     """(type, value as stored), or (field, code, message) when it can't name anyone."""
     if type not in IDENTIFIER_TYPES:
         return ("type", "InvalidValue", _("Must be one of email, phone_number or external_id."))
@@ -229,7 +230,7 @@ def _resolve(account_id: int, identifiers: Iterable[tuple[str, str]], resolution
 _FIND_CONTACTS = """
 SELECT identity.type, identity.value, identity.user_id, person.role
 FROM profiles_identity identity JOIN accounts_user person ON person.id = identity.user_id
-WHERE identity.account_id = %s AND identity.value IN ({values})
+WHERE identity.account_id = %s AND identity.value {values}
 """
 
 
@@ -245,7 +246,12 @@ def customers_for_identifiers(*, account_id: int, identifiers: Iterable[tuple[st
     for chunk in _chunks(contacts):
         # Plain SQL: each API event runs this, and the ORM takes longer to build it than the database to run it.
         with connection.cursor() as cursor:
-            cursor.execute(_FIND_CONTACTS.format(values=", ".join(["%s"] * len(chunk))), [account_id, *chunk])
+            if connection.vendor == "postgresql":
+                cursor.execute(_FIND_CONTACTS.format(values="= ANY(%s)"), [account_id, chunk])
+            else:
+                cursor.execute(
+                    _FIND_CONTACTS.format(values=f"IN ({', '.join(['%s'] * len(chunk))})"), [account_id, *chunk]
+                )
             rows = cursor.fetchall()
         for type, value, user_id, role in rows:
             owners.setdefault((type, value), set()).add(user_id if role == Role.END_USER else _TEAM)
