@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Role, User
-from activity.ingest import EventInvalid, NewEvent, Stored, event_clean, events_ingest
+from activity.ingest import NewEvent, Stored, events_ingest
 from activity.models import SUPPORT_SOURCE, Event
+from activity.validation import EventInvalid, event_clean
 from common.keyset import KeysetPage, paginate
 from profiles.services import customer_create
 

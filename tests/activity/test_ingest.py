@@ -6,9 +6,10 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from activity.ingest import EventInvalid, NewEvent, event_clean, events_ingest
+from activity.ingest import NewEvent, events_ingest
 from activity.models import Event, EventKind
 from activity.services import event_record
+from activity.validation import EventInvalid, event_clean
 from demo.factories import AccountFactory, UserFactory
 
 NOW = datetime.datetime(2026, 5, 17, 9, 30, tzinfo=datetime.UTC)
