@@ -28,3 +28,11 @@ class PreferencesForm(forms.Form):
 
 class AgentInterfaceForm(forms.Form):
     customer_profile_enabled = forms.BooleanField(label=_("Enable customer profile"), required=False)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("Say which app uses it, so you know what stops working if you revoke it."),
+    )

@@ -1,8 +1,9 @@
 """Reads on accounts and team members."""
 
 from django.conf import settings
+from django.http import Http404
 
-from accounts.models import Account, AuditEntry, User
+from accounts.models import Account, ApiToken, AuditEntry, User
 
 
 def account_for_host(host: str) -> Account | None:
@@ -29,3 +30,17 @@ def audit_entries(*, account: Account, action: str | None = None, limit: int = 5
     if action:
         entries = entries.filter(action=action)
     return list(entries[:limit])
+
+
+def api_tokens(*, account: Account) -> list[ApiToken]:
+    """The account's API tokens, active first, newest first, with who created them."""
+    tokens = ApiToken.objects.filter(account=account).select_related("created_by", "revoked_by")
+    return sorted(tokens, key=lambda t: t.revoked_at is not None)
+
+
+def api_token_for_admin(*, account: Account, token_id: int) -> ApiToken:
+    """One of the account's API tokens; another account's or an unknown id is a 404."""
+    token = ApiToken.objects.filter(account=account, pk=token_id).select_related("created_by").first()
+    if token is None:
+        raise Http404
+    return token

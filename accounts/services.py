@@ -3,8 +3,10 @@
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import Account, AuditEntry, User
+from accounts.models import Account, ApiToken, AuditEntry, User
+from accounts.tokens import token_generate
 
 
 def audit_record(
@@ -88,5 +90,41 @@ def team_member_set_profile_preference(*, member: User, use_new_profile: bool) -
         target=member,
         before={"prefers_new_profile": previous},
         after={"prefers_new_profile": use_new_profile},
+    )
+    return True
+
+
+@transaction.atomic
+def api_token_create(*, account: Account, actor: User | None, name: str) -> tuple[ApiToken, str]:
+    """Issue a token for integrated apps; returns it with its secret, which is never available again."""
+    secret, prefix, secret_hash = token_generate()
+    token = ApiToken.objects.create(
+        account=account, name=name.strip(), prefix=prefix, secret_hash=secret_hash, created_by=actor
+    )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="api_token.created",
+        target=token,
+        after={"name": token.name, "prefix": prefix},
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User | None) -> bool:
+    """Stop a token from working, at once and for good; returns False when it was already revoked."""
+    updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor
+    )
+    if not updated:
+        return False
+    token.refresh_from_db(fields=["revoked_at", "revoked_by"])
+    audit_record(
+        account=token.account,
+        actor=actor,
+        action="api_token.revoked",
+        target=token,
+        before={"name": token.name, "prefix": token.prefix},
     )
     return True

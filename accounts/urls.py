@@ -16,4 +16,10 @@ urlpatterns = [
         views.agent_interface,
         name="agent_interface",
     ),
+    path("admin-center/apps-and-integrations/apis/api-tokens/", views.api_token_list, name="api_tokens"),
+    path(
+        "admin-center/apps-and-integrations/apis/api-tokens/<int:token_id>/revoke/",
+        views.api_token_revoke_confirm,
+        name="api_token_revoke",
+    ),
 ]

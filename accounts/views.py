@@ -4,13 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import admin_required
-from accounts.forms import AgentInterfaceForm, PreferencesForm, SignInForm
-from accounts.selectors import audit_entries
-from accounts.services import account_set_customer_profile, user_set_preferences
+from accounts.forms import AgentInterfaceForm, ApiTokenForm, PreferencesForm, SignInForm
+from accounts.selectors import api_token_for_admin, api_tokens, audit_entries
+from accounts.services import account_set_customer_profile, api_token_create, api_token_revoke, user_set_preferences
 
 
 class SignInView(auth_views.LoginView):
@@ -67,3 +68,37 @@ def agent_interface(request):
         "accounts/agent_interface.html",
         {"form": form, "history": history, "admin_section": "agent_interface"},
     )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def api_token_list(request):
+    """Apps and integrations › APIs › API tokens: the list, and adding a token whose secret shows once."""
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token, secret = api_token_create(account=request.account, actor=request.user, name=form.cleaned_data["name"])
+        response = render(
+            request,
+            "accounts/api_token_created.html",
+            {"token": token, "secret": secret, "admin_section": "api_tokens"},
+        )
+        # The secret is in this page only: no cache may keep a copy.
+        add_never_cache_headers(response)
+        patch_cache_control(response, no_store=True)
+        return response
+    tokens = api_tokens(account=request.account)
+    return render(request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "admin_section": "api_tokens"})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def api_token_revoke_confirm(request, token_id: int):
+    """Confirm, then revoke: apps using the token stop working at once."""
+    token = api_token_for_admin(account=request.account, token_id=token_id)
+    if request.method == "POST":
+        if api_token_revoke(token=token, actor=request.user):
+            messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
+        return redirect("accounts:api_tokens")
+    if not token.is_active:
+        return redirect("accounts:api_tokens")
+    return render(request, "accounts/api_token_revoke.html", {"token": token, "admin_section": "api_tokens"})

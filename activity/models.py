@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 SUPPORT_SOURCE = "Support"
 
@@ -16,7 +17,8 @@ class Event(models.Model):
     description = models.CharField(max_length=255, blank=True, default="")
     properties = models.JSONField(default=dict, blank=True)
     occurred_at = models.DateTimeField()
-    received_at = models.DateTimeField(auto_now_add=True)
+    # Set once per batch by the ingestion, so every event of a request shares one arrival time.
+    received_at = models.DateTimeField(default=timezone.now)
     # Set by integrated apps so that a retried request stores the event once.
     client_id = models.CharField(max_length=128, null=True, blank=True)
 

@@ -3,10 +3,10 @@
 import datetime
 
 from django.db import transaction
-from django.db.models import Count, F, Max
-from django.db.models.functions import Greatest
+from django.db.models import Count, Max
 from django.utils import timezone
 
+from activity.ingest import event_kinds_add
 from activity.models import SUPPORT_SOURCE, Event, EventKind
 
 
@@ -38,11 +38,8 @@ def event_record(
 
 
 def _tally(*, customer_id: int, source: str, type: str, count: int, last: datetime.datetime) -> None:
-    updated = EventKind.objects.filter(customer_id=customer_id, source=source, type=type).update(
-        count=F("count") + count, last_occurred_at=Greatest(F("last_occurred_at"), last)
-    )
-    if not updated:
-        EventKind.objects.create(customer_id=customer_id, source=source, type=type, count=count, last_occurred_at=last)
+    # One upsert, so two first events of a kind arriving at once both count instead of one failing.
+    event_kinds_add([(customer_id, source, type, count, last)])
 
 
 @transaction.atomic

@@ -17,4 +17,5 @@ urlpatterns = [
     path("agent/tickets/", include("tickets.urls")),
     path("portal/", include("tickets.portal")),
     path("verify-email/", include("profiles.public_urls")),
+    path("api/v2/", include("profiles.api_urls")),
 ]

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import Account, Role, User
 from accounts.services import audit_record
 from activity.services import event_record
 from common.tags import normalize_tags
@@ -17,7 +17,7 @@ from profiles.custom_fields import (
     custom_field_values_apply,
 )
 from profiles.identities import IdentityError, identity_add
-from profiles.models import CustomField, FieldObject, FieldType
+from profiles.models import CustomField, FieldObject, FieldType, Identity, IdentityType
 
 # Profile fields an agent edits directly, with the timeline event each change records.
 EDITABLE_FIELDS = {
@@ -219,3 +219,37 @@ def customer_signed_in(*, customer: User) -> None:
     """Put a sign-in on the customer's timeline; team members' sign-ins are not customer activity."""
     if customer.is_end_user:
         event_record(customer=customer, type="user_signed_in", description="Signed in")
+
+
+@transaction.atomic
+def customer_create(*, account: Account, actor: User | None, name: str, email: str = "", external_id: str = "") -> User:
+    """Add a customer first heard of through an integration: their email becomes their primary (unverified)
+    identity, as when someone writes in for the first time. Raises IntegrityError if the email or external
+    id was taken meanwhile."""
+    customer = User(account=account, role=Role.END_USER, name=name[:255], email=email, external_id=external_id)
+    customer.set_unusable_password()
+    customer.save()
+    if email:
+        identity = Identity.objects.create(
+            account=account, user=customer, type=IdentityType.EMAIL, value=email, primary=True, verified=False
+        )
+        event_record(
+            customer=customer,
+            type="identity_created",
+            description="Email added",
+            properties={
+                "identity_id": identity.pk,
+                "identity_type": IdentityType.EMAIL,
+                "value": email,
+                "primary": True,
+                "actor_id": actor and actor.pk,
+            },
+        )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="customer.created",
+        target=customer,
+        after={"name": customer.name, "email": email, "external_id": external_id},
+    )
+    return customer

@@ -1,0 +1,157 @@
+"""API tokens: how they are made, checked and rate limited.
+
+A token is a random secret shown once; only its SHA-256 is stored (a fast hash is enough for a secret
+with 256 bits of entropy, and it lets a request find its token with one indexed look-up). Clients send
+it as `Authorization: Bearer <token>`, or Zendesk-style as HTTP Basic `{email}/token:{token}` where the
+email names the team member the app acts as.
+"""
+
+import base64
+import binascii
+import hashlib
+import math
+import secrets
+import time
+from dataclasses import dataclass
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts.models import ApiToken, Role, User
+from common.api import ApiError, field_error
+
+TOKEN_PREFIX = "hdk_"  # noqa: S105 - a marker that says "helpdesk key", not a secret
+VISIBLE_LENGTH = 12  # "hdk_" and 8 characters of the secret: enough to tell tokens apart
+_MAX_TOKEN_LENGTH = 200
+_LAST_USED_EVERY = 60  # seconds: a token's "last used" is exact to the minute, not one write per request
+
+
+def token_generate() -> tuple[str, str, str]:
+    """A new secret with its visible prefix and the hash to store: (secret, prefix, secret_hash)."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return secret, secret[:VISIBLE_LENGTH], token_hash(secret)
+
+
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCaller:
+    """Who is calling: the token, its account and the team member the app acts as (None if unknown)."""
+
+    token_id: int
+    account_id: int
+    actor_id: int | None
+
+
+def api_token_required(view):
+    """API views only: a valid token of the request's account, within its rate limit; JSON 401/429 otherwise."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            caller = _authenticate(request)
+            limit, remaining = _spend(caller)
+        except ApiError as error:
+            return error.response()
+        request.api_caller = caller
+        try:
+            response = view(request, *args, **kwargs)
+        except ApiError as error:
+            response = error.response()
+        if limit:
+            response["X-Rate-Limit"] = str(limit)
+            response["X-Rate-Limit-Remaining"] = str(remaining)
+        return response
+
+    # Token auth carries no cookie, so there is no cross-site request to forge.
+    return csrf_exempt(wrapper)
+
+
+def _unauthorized() -> ApiError:
+    return ApiError(
+        401,
+        "Unauthorized",
+        _("Couldn't authenticate you."),
+        field_error("Authorization", "InvalidValue", _("Send an active API token of this account: Bearer <token>.")),
+        headers={"WWW-Authenticate": 'Bearer realm="api"'},
+    )
+
+
+def _credentials(header: str) -> tuple[str | None, str]:
+    scheme, _sep, value = header.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        return None, value.strip()
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (binascii.Error, ValueError):
+            raise _unauthorized() from None
+        email, sep, secret = decoded.partition("/token:")
+        if sep:
+            return email.strip().lower(), secret
+    raise _unauthorized()
+
+
+_FIND_BY_HASH = (
+    "SELECT id, account_id, created_by_id FROM accounts_apitoken WHERE secret_hash = %s AND revoked_at IS NULL"
+)
+
+
+def _authenticate(request) -> ApiCaller:
+    email, secret = _credentials(request.META.get("HTTP_AUTHORIZATION", ""))
+    if not secret or len(secret) > _MAX_TOKEN_LENGTH:
+        raise _unauthorized()
+    # Plain SQL: every API request runs this, and building it through the ORM costs more than running it.
+    with connection.cursor() as cursor:
+        cursor.execute(_FIND_BY_HASH, [token_hash(secret)])
+        found = cursor.fetchone()
+    # A token works only on its own account's host: another account's token is as good as none.
+    if found is None or found[1] != request.account.id:
+        raise _unauthorized()
+    token_id, account_id, actor_id = found
+    if email is not None:
+        actor_id = (
+            User.objects.filter(account_id=account_id, email=email, role__in=[Role.AGENT, Role.ADMIN], suspended=False)
+            .values_list("id", flat=True)
+            .first()
+        )
+        if actor_id is None:
+            raise _unauthorized()
+    if cache.add(f"api-token-used:{token_id}", True, _LAST_USED_EVERY):
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())
+    return ApiCaller(token_id=token_id, account_id=account_id, actor_id=actor_id)
+
+
+def _spend(caller: ApiCaller) -> tuple[int, int]:
+    """Count one request against the token's budget for this minute: (limit, remaining), or a 429."""
+    limit = settings.API_RATE_LIMIT_PER_MINUTE
+    if not limit:
+        return 0, 0
+    now = time.time()
+    window = int(now // 60)
+    key = f"api-rate:{caller.token_id}:{window}"
+    cache.add(key, 0, 120)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 120)
+        used = 1
+    if used > limit:
+        retry_after = max(1, math.ceil((window + 1) * 60 - now))
+        raise ApiError(
+            429,
+            "TooManyRequests",
+            _("Rate limit exceeded: at most %(limit)s requests a minute per token. Retry after %(seconds)s s.")
+            % {"limit": limit, "seconds": retry_after},
+            field_error("Authorization", "RateLimited", _("This token has used its requests for this minute.")),
+            headers={"Retry-After": str(retry_after), "X-Rate-Limit": str(limit), "X-Rate-Limit-Remaining": "0"},
+        )
+    return limit, limit - used

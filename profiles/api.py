@@ -1,0 +1,197 @@
+"""The events API (Zendesk's shapes): integrated apps record events on customer profiles and read them back.
+
+POST /api/v2/user_profiles/events               one event → 202 (or 200 when its id was already stored)
+POST /api/v2/user_profiles/events/create_many   up to 1,000 events, each accepted or refused on its own
+GET  /api/v2/users/{id}/events                  a user's events, newest first, by cursor
+"""
+
+import datetime
+import json
+from urllib.parse import urlencode
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from accounts.tokens import api_token_required
+from activity.models import Event
+from common.api import ApiError, api_methods, field_error, field_errors, iso_time, json_body, json_response
+from common.keyset import decode_cursor
+from profiles.profile_events import profile_events_store, user_events_page
+
+EVENT_MAX_BYTES = 64 * 1024  # one event: 32 KB of properties and room for the rest
+BATCH_MAX_BYTES = 8 * 1024 * 1024
+BATCH_MAX_EVENTS = 1000
+PAGE_SIZE_MAX = 100
+_FILTERS = ("filter[source]", "filter[type]", "filter[start_time]", "filter[end_time]")
+
+
+@api_methods("POST")
+@api_token_required
+def user_profile_event_create(request):
+    """Record one event on the customer the profile names (created from an unknown email)."""
+    body = json_body(request, max_bytes=EVENT_MAX_BYTES)
+    [outcome] = profile_events_store(account=request.account, actor_id=request.api_caller.actor_id, items=[body])
+    if outcome.errors:
+        raise ApiError(422, "RecordInvalid", _("The event was not stored."), field_errors(outcome.errors))
+    stored = outcome.stored
+    if stored.created:
+        event = outcome.event
+        properties = json.loads(event.properties)
+        data = _event_json(
+            stored.id, event.customer_id, event.source, event.type, event.description, properties, event.occurred_at,
+            outcome.received_at,
+        )  # fmt: skip
+        return json_response({"event": data}, status=202)
+    # Its id was stored before: a retry. Answer with what was stored then.
+    return json_response({"event": _stored_event_json(request.account, stored.id)}, status=200)
+
+
+@api_methods("POST")
+@api_token_required
+def user_profile_events_create_many(request):
+    """Record many events at once: valid ones are all stored (in one transaction), invalid ones are
+    reported by their index and store nothing."""
+    body = json_body(request, max_bytes=BATCH_MAX_BYTES)
+    items = body.get("events")
+    if not isinstance(items, list) or not items:
+        raise ApiError(
+            422,
+            "RecordInvalid",
+            _("No events were stored."),
+            field_error("events", "Required", _("Must be a non-empty array of {profile, event} objects.")),
+        )
+    if len(items) > BATCH_MAX_EVENTS:
+        raise ApiError(
+            422,
+            "RecordInvalid",
+            _("No events were stored."),
+            field_error("events", "TooMany", _("Must hold at most %(count)s events.") % {"count": BATCH_MAX_EVENTS}),
+        )
+    outcomes = profile_events_store(account=request.account, actor_id=request.api_caller.actor_id, items=items)
+    results = []
+    counts = {"created": 0, "duplicate": 0, "invalid": 0}
+    for index, outcome in enumerate(outcomes):
+        if outcome.errors:
+            status = "invalid"
+            errors = {(field or f"events[{index}]"): e for field, e in outcome.errors.items()}
+            results.append({"index": index, "status": status, "details": field_errors(errors)})
+        else:
+            status = "created" if outcome.stored.created else "duplicate"
+            results.append({"index": index, "status": status, "id": str(outcome.stored.id)})
+        counts[status] += 1
+    return json_response(
+        {"results": results, "meta": counts}, status=422 if counts["invalid"] == len(outcomes) else 202
+    )
+
+
+@api_methods("GET")
+@api_token_required
+def user_events(request, user_id: int):
+    """A user's events, newest first, filtered by source, type and time, paginated by cursor."""
+    params = request.GET
+    filters = _list_filters(params)
+    size = _page_size(params.get("page[size]"))
+    after = _cursor(params, "page[after]")
+    before = _cursor(params, "page[before]")
+    try:
+        page = user_events_page(
+            account=request.account, user_id=user_id, size=size, after=after, before=before, **filters
+        )
+    except Http404:
+        raise ApiError(
+            404, "RecordNotFound", _("Not found."), field_error("id", "NotFound", _("No user with this id here."))
+        ) from None
+    kept = {k: params[k] for k in _FILTERS if params.get(k)}
+    kept["page[size]"] = size
+
+    def link(key: str, cursor: str | None) -> str | None:
+        return cursor and request.build_absolute_uri(f"{request.path}?{urlencode({**kept, key: cursor})}")
+
+    return json_response(
+        {
+            "data": [
+                _event_json(
+                    e.pk, e.customer_id, e.source, e.type, e.description, e.properties, e.occurred_at, e.received_at
+                )
+                for e in page.items
+            ],  # fmt: skip
+            "links": {"next": link("page[after]", page.next_cursor), "prev": link("page[before]", page.prev_cursor)},
+            "meta": {"has_more": page.has_next, "after_cursor": page.next_cursor, "before_cursor": page.prev_cursor},
+        }
+    )
+
+
+def _event_json(id, user_id, source, type, description, properties, occurred_at, received_at) -> dict:
+    return {
+        "id": str(id),
+        "user_id": user_id,
+        "source": source,
+        "type": type,
+        "description": description,
+        "properties": properties,
+        "created_at": iso_time(occurred_at),
+        "received_at": iso_time(received_at),
+    }
+
+
+def _stored_event_json(account, event_id: int) -> dict:
+    e = Event.objects.get(account=account, pk=event_id)
+    return _event_json(e.pk, e.customer_id, e.source, e.type, e.description, e.properties, e.occurred_at, e.received_at)
+
+
+def _bad_parameter(name: str, message: str) -> ApiError:
+    return ApiError(
+        400, "InvalidParameter", _("A query parameter is invalid."), field_error(name, "InvalidValue", message)
+    )
+
+
+def _list_filters(params) -> dict:
+    source = params.get("filter[source]", "").strip()
+    type = params.get("filter[type]", "").strip()
+    if type and not source:
+        raise _bad_parameter("filter[type]", _("Give filter[source] too: a type belongs to a source."))
+    filters = {"source": source, "type": type}
+    for name, key in (("filter[start_time]", "start"), ("filter[end_time]", "end")):
+        raw = params.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            moment = datetime.datetime.fromisoformat(raw)
+        except ValueError:
+            raise _bad_parameter(name, _("Must be an ISO-8601 date or date and time.")) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        if key == "end" and len(raw) == 10:
+            # A bare date ends with its day: everything before the next midnight.
+            moment += datetime.timedelta(days=1)
+            filters["end_inclusive"] = False
+        filters[key] = moment
+    return filters
+
+
+def _page_size(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return PAGE_SIZE_MAX
+    try:
+        size = int(raw)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= PAGE_SIZE_MAX:
+        raise _bad_parameter("page[size]", _("Must be a whole number from 1 to 100."))
+    return size
+
+
+def _cursor(params, name: str) -> str | None:
+    raw = params.get(name)
+    if not raw:
+        return None
+    values = decode_cursor(raw, 2)
+    valid = values is not None and isinstance(values[0], str) and type(values[1]) is int
+    if valid:
+        try:
+            datetime.datetime.fromisoformat(values[0])
+        except ValueError:
+            valid = False
+    if not valid:
+        raise _bad_parameter(name, _("Must be a cursor from a previous page's links or meta."))
+    return raw

@@ -1,0 +1,330 @@
+"""Events that integrated apps send about a profile (a person as their app knows them), through the events
+API or a history import: which customer each profile is, and storing the events on their timeline.
+
+A profile names its person by identifiers (email, phone number, external id). The first identifier that
+names a customer of the account wins, in the order external id, email, phone number. A profile nobody
+matches becomes a new customer when it has an email or an external id (as in the original product).
+"""
+
+import datetime
+import functools
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
+from typing import NamedTuple
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Role, User
+from activity.ingest import NewEvent, Stored, events_ingest
+from activity.models import SUPPORT_SOURCE, Event
+from activity.validation import EventInvalid, event_clean
+from common.keyset import KeysetPage, paginate
+from profiles.services import customer_create
+
+IDENTIFIER_TYPES = ("external_id", "email", "phone_number")  # also the order in which they win
+_RANK = {type: rank for rank, type in enumerate(IDENTIFIER_TYPES)}
+MAX_IDENTIFIERS = 20
+EVENTS_PAGE_KEYS = [("occurred_at", True), ("id", True)]  # the timeline's order: newest first
+_TEAM = "team"  # an identifier that names a team member, who has no customer timeline
+
+
+class Outcome(NamedTuple):
+    """What became of one submitted item: stored (new or already there), or the errors by field."""
+
+    stored: Stored | None = None
+    event: NewEvent | None = None
+    received_at: datetime.datetime | None = None
+    errors: dict[str, tuple[str, str]] | None = None
+
+
+class Resolution:
+    """Which customer each identifier has been found to name so far. One import keeps it across batches,
+    so each address is looked up once however many events name it."""
+
+    def __init__(self):
+        self.customers: dict[tuple[str, str], int | str] = {}
+
+
+class _Parsed(NamedTuple):
+    identifiers: tuple[tuple[str, str], ...]
+    name: str
+    event: tuple
+
+
+def profile_events_store(
+    *,
+    account: Account,
+    actor_id: int | None,
+    items: Sequence,
+    resolution: Resolution | None = None,
+    allow_support_source: bool = False,
+) -> list[Outcome]:
+    """Check each {"profile", "event"} item, find or create its customer and store the valid ones in one
+    transaction; returns one Outcome per item, in order. Invalid items store nothing."""
+    resolution = resolution or Resolution()
+    now = timezone.now()
+    outcomes: list[Outcome | None] = [None] * len(items)
+    parsed: dict[int, _Parsed] = {}
+    for index, item in enumerate(items):
+        try:
+            parsed[index] = _parse(item, now, allow_support_source)
+        except _Invalid as invalid:
+            outcomes[index] = Outcome(None, None, None, invalid.errors)
+    if parsed:
+        _resolve(account.pk, (i for p in parsed.values() for i in p.identifiers), resolution)
+        customers = {index: _customer_of(p, resolution) for index, p in parsed.items()}
+        unknown = {index: parsed[index] for index, customer in customers.items() if customer is None}
+        atomic = transaction.atomic() if len(parsed) > 1 or unknown else nullcontext()
+        with atomic:
+            if unknown:
+                _create_customers(account, actor_id, unknown, resolution)
+                customers.update({index: _customer_of(p, resolution) for index, p in unknown.items()})
+            indexes: list[int] = []
+            ready: list[NewEvent] = []
+            for index, p in parsed.items():
+                customer = customers[index]
+                if customer is None:
+                    outcomes[index] = Outcome(None, None, None, _UNKNOWN_ERROR)
+                elif customer == _TEAM:
+                    outcomes[index] = Outcome(None, None, None, _TEAM_ERROR)
+                else:
+                    indexes.append(index)
+                    ready.append(NewEvent(customer, *p.event))
+            stored = events_ingest(account_id=account.pk, events=ready, received_at=now)
+        for index, event, result in zip(indexes, ready, stored):
+            outcomes[index] = Outcome(result, event, now, None)
+    return outcomes
+
+
+_TEAM_ERROR = {"profile.identifiers": ("NotACustomer", _("These identifiers belong to a team member, not a customer."))}
+_UNKNOWN_ERROR = {
+    "profile.identifiers": (
+        "NotFound",
+        _("No customer has these identifiers; add an email or an external_id to create one."),
+    )
+}
+
+
+class _Invalid(Exception):
+    def __init__(self, errors: dict[str, tuple[str, str]]):
+        self.errors = errors
+
+
+def _parse(item, now: datetime.datetime, allow_support_source: bool) -> _Parsed:
+    if not isinstance(item, dict):
+        raise _Invalid({"": ("InvalidType", _("Must be a JSON object with a profile and an event."))})
+    errors: dict[str, tuple[str, str]] = {}
+    identifiers, name = _profile(item.get("profile"), errors)
+    raw_event = item.get("event")
+    event = None
+    if not isinstance(raw_event, dict):
+        errors["event"] = ("Required" if raw_event is None else "InvalidType", _("Must be a JSON object."))
+    else:
+        try:
+            event = event_clean(raw_event, now=now)
+        except EventInvalid as invalid:
+            errors.update({f"event.{field}": error for field, error in invalid.errors.items()})
+        else:
+            if not allow_support_source and event[0].casefold() == SUPPORT_SOURCE.casefold():
+                errors["event.source"] = ("Reserved", _("“Support” is reserved for events this product records."))
+    if errors:
+        raise _Invalid(errors)
+    return _Parsed(identifiers, name, event)
+
+
+def _profile(raw, errors: dict) -> tuple[tuple[tuple[str, str], ...], str]:
+    if not isinstance(raw, dict):
+        errors["profile"] = ("Required" if raw is None else "InvalidType", _("Must be a JSON object."))
+        return (), ""
+    for field in ("source", "type"):
+        value = raw.get(field)
+        if value is None:
+            errors[f"profile.{field}"] = ("Required", _("This field is required."))
+        elif not isinstance(value, str) or not value.strip():
+            errors[f"profile.{field}"] = ("Blank", _("Must be a non-empty string."))
+        elif len(value) > 64:
+            errors[f"profile.{field}"] = ("TooLong", _("Must be at most 64 characters."))
+    name = raw.get("name")
+    name = name.strip()[:255] if isinstance(name, str) else ""
+    raw_identifiers = raw.get("identifiers")
+    if not isinstance(raw_identifiers, list) or not raw_identifiers:
+        errors["profile.identifiers"] = ("Required", _("Must be a non-empty array of {type, value} objects."))
+        return (), name
+    if len(raw_identifiers) > MAX_IDENTIFIERS:
+        errors["profile.identifiers"] = ("TooMany", _("Must hold at most 20 identifiers."))
+        return (), name
+    identifiers = []
+    for n, identifier in enumerate(raw_identifiers):
+        if not isinstance(identifier, dict):
+            errors[f"profile.identifiers[{n}]"] = ("InvalidType", _("Must be a {type, value} object."))
+            continue
+        type, value = identifier.get("type"), identifier.get("value")
+        result = _identifier(type, value) if type.__class__ is str and value.__class__ is str else _bad(type, value)
+        if len(result) == 3:
+            field, code, message = result
+            errors[f"profile.identifiers[{n}].{field}"] = (code, message)
+        else:
+            identifiers.append(result)
+    if len(identifiers) > 1:
+        identifiers.sort(key=lambda i: _RANK[i[0]])
+    return tuple(identifiers), name
+
+
+def _bad(type, value) -> tuple[str, str, str]:
+    return _identifier.__wrapped__(type, value)
+
+
+# Checking an address or a number is slow next to storing an event, and the same ones come back again
+# and again (each customer's events name them): remember the answers.
+@functools.lru_cache(maxsize=65536)
+def _identifier(type: str, value: str) -> tuple[str, str] | tuple[str, str, str]:
+    """(type, value as stored), or (field, code, message) when it can't name anyone."""
+    if type not in IDENTIFIER_TYPES:
+        return ("type", "InvalidValue", _("Must be one of email, phone_number or external_id."))
+    if not isinstance(value, str) or not value.strip():
+        return ("value", "Blank", _("Must be a non-empty string."))
+    value = value.strip()
+    if type == "email":
+        value = value.lower()
+        try:
+            validate_email(value)
+        except ValidationError:
+            return ("value", "InvalidValue", _("Must be a valid email address."))
+        if len(value) > 254:
+            return ("value", "TooLong", _("Must be at most 254 characters."))
+    elif type == "phone_number":
+        try:
+            number = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            return ("value", "InvalidValue", _("Must be a phone number in international form, like +33123456789."))
+        value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    elif len(value) > 255:
+        return ("value", "TooLong", _("Must be at most 255 characters."))
+    return (type, value)
+
+
+def _customer_of(parsed: _Parsed, resolution: Resolution) -> int | str | None:
+    customers = resolution.customers
+    for identifier in parsed.identifiers:
+        customer = customers.get(identifier)
+        if customer is not None:
+            return customer
+    return None
+
+
+def _resolve(account_id: int, identifiers: Iterable[tuple[str, str]], resolution: Resolution) -> None:
+    """Look up, in bulk, the identifiers not yet known; those that name nobody stay absent."""
+    known = resolution.customers
+    wanted = {i for i in identifiers if i not in known}
+    if wanted:
+        known.update(customers_for_identifiers(account_id=account_id, identifiers=wanted))
+
+
+_FIND_CONTACTS = """
+SELECT identity.type, identity.value, identity.user_id, person.role
+FROM profiles_identity identity JOIN accounts_user person ON person.id = identity.user_id
+WHERE identity.account_id = %s AND identity.value {values}
+"""
+
+
+def customers_for_identifiers(*, account_id: int, identifiers: Iterable[tuple[str, str]]) -> dict:
+    """For each (type, value) that names exactly one user of the account: their id, or "team" when that
+    user is a team member. A shared phone line names nobody in particular."""
+    by_type: dict[str, list[str]] = {"email": [], "phone_number": [], "external_id": []}
+    for type, value in identifiers:
+        by_type[type].append(value)
+    found: dict[tuple[str, str], int | str] = {}
+    owners: dict[tuple[str, str], set] = {}
+    contacts = by_type["email"] + by_type["phone_number"]
+    for chunk in _chunks(contacts):
+        # Plain SQL: each API event runs this, and the ORM takes longer to build it than the database to run it.
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(_FIND_CONTACTS.format(values="= ANY(%s)"), [account_id, chunk])
+            else:
+                cursor.execute(
+                    _FIND_CONTACTS.format(values=f"IN ({', '.join(['%s'] * len(chunk))})"), [account_id, *chunk]
+                )
+            rows = cursor.fetchall()
+        for type, value, user_id, role in rows:
+            owners.setdefault((type, value), set()).add(user_id if role == Role.END_USER else _TEAM)
+    for chunk in _chunks(by_type["external_id"]):
+        rows = User.objects.filter(account_id=account_id, external_id__in=chunk)
+        for value, user_id, role in rows.values_list("external_id", "id", "role"):
+            owners[("external_id", value)] = {user_id if role == Role.END_USER else _TEAM}
+    for identifier, users in owners.items():
+        if len(users) == 1:
+            found[identifier] = next(iter(users))
+    return found
+
+
+def _chunks(values: list, size: int = 1000):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _create_customers(account: Account, actor_id: int | None, unknown: dict[int, _Parsed], resolution) -> None:
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    for parsed in unknown.values():
+        if _customer_of(parsed, resolution) is not None:
+            continue  # an earlier item of this batch created them
+        identifiers = dict(parsed.identifiers[::-1])  # the first of each type wins
+        email, external_id = identifiers.get("email", ""), identifiers.get("external_id", "")
+        if not email and not external_id:
+            continue
+        try:
+            with transaction.atomic():
+                customer = customer_create(
+                    account=account,
+                    actor=actor,
+                    name=parsed.name or (email.split("@")[0] if email else external_id),
+                    email=email,
+                    external_id=external_id,
+                )
+        except IntegrityError:
+            # Created by a concurrent request since we looked: use theirs.
+            _resolve(account.pk, parsed.identifiers, resolution)
+            continue
+        for identifier in parsed.identifiers:
+            if identifier[0] != "phone_number":
+                resolution.customers[identifier] = customer.pk
+
+
+# Reading a user's events back
+
+
+def user_events_page(
+    *,
+    account: Account,
+    user_id: int,
+    source: str = "",
+    type: str = "",
+    start: datetime.datetime | None = None,
+    end: datetime.datetime | None = None,
+    end_inclusive: bool = True,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = 100,
+) -> KeysetPage:
+    """One page of a user's events, newest first, filtered by source, type and time; a user of another
+    account (or none) is a 404."""
+    if not User.objects.filter(account=account, pk=user_id).exists():
+        raise Http404
+    events = Event.objects.filter(customer_id=user_id, account=account)
+    if source:
+        events = events.filter(source=source)
+        if type:
+            events = events.filter(type=type)
+    if start is not None:
+        events = events.filter(occurred_at__gte=start)
+    if end is not None:
+        events = events.filter(occurred_at__lte=end) if end_inclusive else events.filter(occurred_at__lt=end)
+    return paginate(events, keys=EVENTS_PAGE_KEYS, after=after, before=before, size=size)

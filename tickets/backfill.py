@@ -1,0 +1,70 @@
+"""Ticket history on the timeline (B5): every existing ticket's "requested" and "solved" events, so a
+customer's activity goes back as far as their tickets do, not only to the day events began.
+
+Each event carries a client id derived from the ticket, so running the backfill again (or recording the
+same moment live with `ticket_event_client_id`) never stores it twice.
+"""
+
+import datetime
+import json
+from collections.abc import Callable
+
+from activity.ingest import NewEvent, events_ingest
+from activity.models import SUPPORT_SOURCE
+from tickets.models import Ticket
+
+
+def ticket_event_client_id(ticket_id: int, kind: str, at: datetime.datetime | None = None) -> str:
+    """The client id of a ticket's "requested" event, or of its "solved" event at `at` (a ticket may be
+    solved, reopened and solved again: each solve is its own event)."""
+    if kind == "solved":
+        return f"ticket-{ticket_id}-solved-{int(at.timestamp())}"
+    return f"ticket-{ticket_id}-{kind}"
+
+
+def ticket_events_backfill(
+    *, account, batch_size: int = 5000, on_batch: Callable[[int, int], None] | None = None
+) -> tuple[int, int]:
+    """Store the requested and solved events of all the account's tickets that aren't on the timeline
+    yet, a batch per transaction; returns (stored, already there). `on_batch(stored, already)` follows
+    progress."""
+    stored = already = 0
+    last_id = 0
+    while True:
+        tickets = list(
+            Ticket.objects.filter(account=account, pk__gt=last_id)
+            .order_by("pk")
+            .values_list("pk", "requester_id", "subject", "created_at", "solved_at")[: max(1, batch_size // 2)]
+        )
+        if not tickets:
+            return stored, already
+        last_id = tickets[-1][0]
+        results = events_ingest(account_id=account.pk, events=[e for ticket in tickets for e in _events(*ticket)])
+        new = sum(1 for r in results if r.created)
+        stored += new
+        already += len(results) - new
+        if on_batch:
+            on_batch(new, len(results) - new)
+
+
+def _events(ticket_id, requester_id, subject, created_at, solved_at):
+    # The same words and properties as the live events, so the timeline shows both alike.
+    yield NewEvent(
+        requester_id,
+        SUPPORT_SOURCE,
+        "ticket_requested",
+        f"Requested ticket #{ticket_id}: {subject}"[:255],
+        json.dumps({"ticket_id": ticket_id, "subject": subject}),
+        created_at,
+        ticket_event_client_id(ticket_id, "requested"),
+    )
+    if solved_at is not None:
+        yield NewEvent(
+            requester_id,
+            SUPPORT_SOURCE,
+            "ticket_solved",
+            f"Ticket #{ticket_id} solved",
+            json.dumps({"ticket_id": ticket_id}),
+            solved_at,
+            ticket_event_client_id(ticket_id, "solved", solved_at),
+        )
