@@ -62,8 +62,16 @@ def test_every_marked_string_has_a_french_translation(catalogue, tmp_path):
     assert not missing, f"{len(missing)} string(s) lack a French translation in {po_path}: {missing[:15]}"
 
 
-def test_french_catalogues_compile_and_are_used(client, db):
+@pytest.mark.parametrize(
+    ("english", "french"),
+    [
+        ("Sign in", "Se connecter"),  # accounts/locale
+        ("Skip to content", "Aller au contenu"),  # the project's own locale/, for templates/
+        ("Show 10 more", "En afficher 10 autres"),  # profiles/locale
+    ],
+)
+def test_french_catalogues_compile_and_are_used(db, english, french):
     from django.utils import translation
 
     with translation.override("fr"):
-        assert translation.gettext("Sign in") == "Se connecter"
+        assert translation.gettext(english) == french

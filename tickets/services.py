@@ -7,6 +7,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from activity.services import event_record
 from common.tags import merge_tags
+from tickets.backfill import ticket_event_client_id
 from tickets.models import Comment, Status, Ticket
 
 
@@ -53,6 +54,7 @@ def ticket_create(
         description=f"Requested ticket #{ticket.pk}: {subject}",
         properties={"ticket_id": ticket.pk, "subject": subject, "submitter_id": submitter.pk},
         occurred_at=now,
+        client_id=ticket_event_client_id(ticket.pk, "requested"),  # a later backfill then skips it
     )
     audit_record(
         account=requester.account,
@@ -96,6 +98,7 @@ def ticket_reply(
             description=f"Ticket #{locked.pk} changed from {previous} to {status}",
             properties={"ticket_id": locked.pk, "previous": previous, "current": status, "actor_id": author.pk},
             occurred_at=now,
+            client_id=ticket_event_client_id(locked.pk, "solved", now) if status == Status.SOLVED else None,
         )
     if comment is None and "status" not in changes:
         return None

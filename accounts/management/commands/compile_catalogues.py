@@ -10,7 +10,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         compiled = 0
-        for po_path in Path(settings.BASE_DIR).glob("*/locale/*/LC_MESSAGES/django.po"):
+        base = Path(settings.BASE_DIR)
+        # The project's own catalogue (templates/, common/) and each app's.
+        catalogues = [*base.glob("locale/*/LC_MESSAGES/django.po"), *base.glob("*/locale/*/LC_MESSAGES/django.po")]
+        for po_path in catalogues:
             if ".venv" in po_path.parts or "node_modules" in po_path.parts:
                 continue
             mo_path = po_path.with_suffix(".mo")

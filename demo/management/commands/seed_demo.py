@@ -14,6 +14,7 @@ from activity.models import Event
 from activity.services import event_kinds_rebuild
 from demo.factories import OrganizationFactory, TicketFactory, UserFactory
 from profiles.models import CustomField, Identity, IdentityType, OrganizationMembership, PhoneLine
+from tickets.backfill import ticket_event_client_id
 from tickets.models import Comment, Status, Ticket, TicketCC
 
 DEMO_PASSWORD = "demo-password-1"
@@ -363,6 +364,7 @@ class DemoBuilder:
                     f"Requested ticket #{ticket.pk}: {ticket.subject}"[:255],
                     {"ticket_id": ticket.pk, "subject": ticket.subject},
                     ticket.created_at,
+                    client_id=ticket_event_client_id(ticket.pk, "requested"),
                 )
             )
             if ticket.status in ("solved", "closed"):
@@ -374,6 +376,7 @@ class DemoBuilder:
                         f"Ticket #{ticket.pk} solved",
                         {"ticket_id": ticket.pk},
                         ticket.solved_at,
+                        client_id=ticket_event_client_id(ticket.pk, "solved", ticket.solved_at),
                     )
                 )
         budget = max(0, self.options["events"] - len(events))
@@ -447,8 +450,9 @@ def _phone(account, user, value, primary=False, shared=False):
     )
 
 
-def _event(customer, source, type_, description, properties, occurred_at):
+def _event(customer, source, type_, description, properties, occurred_at, client_id=None):
     return Event(
+        client_id=client_id,
         account_id=customer.account_id,
         customer=customer,
         source=source,
