@@ -3,7 +3,11 @@
 Callers resolve each event's customer within their account first (activity knows nothing of identities)
 and check its fields with `activity.validation.event_clean`. `events_ingest` then stores a batch in one
 transaction: COPY on PostgreSQL, bulk_create elsewhere. A client id already stored is skipped, so retries
-store nothing twice, and each customer's (source, type) tally grows by exactly what was stored.
+store nothing twice, and each customer's (source, type) kind (its tally) grows by exactly what was stored.
+
+Commits here don't wait for the disk when EVENTS_ASYNCHRONOUS_COMMIT is on (the default): a database
+server crash may then lose the last fraction of a second of acknowledged events, never half of a batch.
+Domain writes (`event_record` inside a service's transaction) are not affected.
 """
 
 import datetime
@@ -12,6 +16,7 @@ import json
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -50,10 +55,11 @@ def events_ingest(
     return _bulk_create(account_id, events, received_at)
 
 
-def event_kinds_add(groups: Sequence[tuple[int, str, str, int, datetime.datetime]]) -> None:
-    """Add (customer_id, source, type, count, last occurred_at) to the tallies in one race-free upsert."""
+def event_kind_ids(groups: Sequence[tuple[int, str, str, int, datetime.datetime]]) -> dict[tuple[int, str, str], int]:
+    """The kind id of each (customer_id, source, type), created when new, each tally grown by its count and
+    last occurred_at, in one race-free upsert; returns {(customer_id, source, type): kind id}."""
     if not groups:
-        return
+        return {}
     groups = sorted(groups)  # one lock order for every writer, so concurrent batches never deadlock
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -62,9 +68,13 @@ def event_kinds_add(groups: Sequence[tuple[int, str, str, int, datetime.datetime
                 [[g[0] for g in groups], [g[1] for g in groups], [g[2] for g in groups], [g[3] for g in groups],
                  [g[4] for g in groups]],
             )  # fmt: skip
-        else:
-            adapt = connection.ops.adapt_datetimefield_value
-            cursor.executemany(_KIND_UPSERT_SQLITE, [(c, s, t, n, adapt(last)) for c, s, t, n, last in groups])
+            return {(c, s, t): id for id, c, s, t in cursor.fetchall()}
+        adapt = connection.ops.adapt_datetimefield_value
+        ids = {}
+        for c, s, t, n, last in groups:
+            cursor.execute(_KIND_UPSERT_SQLITE, (c, s, t, n, adapt(last)))
+            ids[(c, s, t)] = cursor.fetchone()[0]
+        return ids
 
 
 _KIND_UPSERT_FROM_ARRAYS = """
@@ -73,6 +83,7 @@ SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::bigint[], %
 ON CONFLICT (customer_id, source, type) DO UPDATE
 SET count = activity_eventkind.count + EXCLUDED.count,
     last_occurred_at = GREATEST(activity_eventkind.last_occurred_at, EXCLUDED.last_occurred_at)
+RETURNING id, customer_id, source, type
 """
 
 _KIND_UPSERT_SQLITE = """
@@ -80,42 +91,64 @@ INSERT INTO activity_eventkind (customer_id, source, type, count, last_occurred_
 ON CONFLICT (customer_id, source, type) DO UPDATE
 SET count = activity_eventkind.count + excluded.count,
     last_occurred_at = MAX(activity_eventkind.last_occurred_at, excluded.last_occurred_at)
+RETURNING id
 """
 
-# One round trip for the API's single event: store it unless its client id is known, and count it.
+# Ingestion's own commits don't wait for the disk (see the module's docstring).
+_FAST_COMMIT = "SELECT set_config('synchronous_commit', %s, true)"
+
+
+# One round trip for the API's single event: count it in its kind (created if new) and store it pointing
+# there. A client id already stored stores nothing; the caller then takes the count back.
 _INSERT_ONE = """
-WITH stored AS (
-    INSERT INTO activity_event
-        (account_id, customer_id, source, type, description, properties, occurred_at, received_at, client_id)
-    VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s)
-    ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-    RETURNING id, customer_id, source, type, occurred_at
-), counted AS (
+WITH fast AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', %s, true)
+), kind AS (
     INSERT INTO activity_eventkind (customer_id, source, type, count, last_occurred_at)
-    SELECT customer_id, source, type, 1, occurred_at FROM stored
+    SELECT %s, %s, %s, 1, %s FROM fast
     ON CONFLICT (customer_id, source, type) DO UPDATE
     SET count = activity_eventkind.count + 1,
         last_occurred_at = GREATEST(activity_eventkind.last_occurred_at, EXCLUDED.last_occurred_at)
+    RETURNING id
+), stored AS (
+    INSERT INTO activity_event
+        (account_id, customer_id, kind_id, source, type, description, properties, occurred_at, received_at, client_id)
+    SELECT %s, %s, kind.id, %s, %s, %s, %s::jsonb, %s, %s, %s FROM kind
+    ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+    RETURNING id
 )
-SELECT id FROM stored
+SELECT kind.id, stored.id FROM kind LEFT JOIN stored ON true
 """
 
 
+def _synchronous_commit() -> str:
+    return "off" if settings.EVENTS_ASYNCHRONOUS_COMMIT else "on"
+
+
 def _insert_one(account_id: int, event: NewEvent, received_at: datetime.datetime) -> Stored:
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_ONE, [account_id, *event[:6], received_at, event.client_id])
-        row = cursor.fetchone()
-        if row is not None:
-            return Stored(row[0], True)
+    customer_id, source, type, description, properties, occurred_at, client_id = event
+    params = [_synchronous_commit(), customer_id, source, type, occurred_at]
+    params += [account_id, customer_id, source, type, description, properties, occurred_at, received_at, client_id]
+    if client_id is None:  # nothing can make it a repeat: one statement, its own transaction
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_ONE, params)
+            return Stored(cursor.fetchone()[1], True)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(_INSERT_ONE, params)
+        kind_id, event_id = cursor.fetchone()
+        if event_id is not None:
+            return Stored(event_id, True)
+        cursor.execute("UPDATE activity_eventkind SET count = count - 1 WHERE id = %s", [kind_id])
         cursor.execute(
-            "SELECT id FROM activity_event WHERE account_id = %s AND client_id = %s", [account_id, event.client_id]
+            "SELECT id FROM activity_event WHERE account_id = %s AND client_id = %s", [account_id, client_id]
         )
         return Stored(cursor.fetchone()[0], False)
 
 
-# A per-connection scratch table: COPY lands here (cheap: no indexes, no WAL), then one statement moves
-# the rows into the event store in index order and counts them. Its ids come from the events' own
-# sequence, so each input row knows its event id before it is stored.
+# Per-connection scratch tables: COPY lands in the first (cheap: no indexes, no WAL); the kinds of the
+# batch are upserted into the second; then one statement moves the rows into the event store in index
+# order and counts them. Their ids come from the events' own sequence, so each input row knows its event
+# id before it is stored.
 _STAGING = """
 CREATE TEMP TABLE IF NOT EXISTS activity_event_staging (
     ord integer NOT NULL,
@@ -127,6 +160,12 @@ CREATE TEMP TABLE IF NOT EXISTS activity_event_staging (
     properties jsonb NOT NULL,
     occurred_at timestamptz NOT NULL,
     client_id varchar(128)
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS activity_kind_staging (
+    id bigint NOT NULL,
+    customer_id bigint NOT NULL,
+    source varchar(64) NOT NULL,
+    type varchar(64) NOT NULL
 ) ON COMMIT DELETE ROWS
 """
 _STAGE = (
@@ -134,27 +173,40 @@ _STAGE = (
     "FROM STDIN"
 )
 _STAGE_TYPES = ["int4", "int8", "text", "text", "text", "text", "timestamptz", "text"]  # JSON goes as its text
+# Each kind of the batch, created if new (its tally starts at zero; the move counts what it stores).
+_KINDS = """
+WITH kinds AS (
+    INSERT INTO activity_eventkind (customer_id, source, type, count, last_occurred_at)
+    SELECT customer_id, source, type, 0, max(occurred_at) FROM activity_event_staging
+    GROUP BY customer_id, source, type ORDER BY customer_id, source, type
+    ON CONFLICT (customer_id, source, type) DO UPDATE SET count = activity_eventkind.count
+    RETURNING id, customer_id, source, type
+)
+INSERT INTO activity_kind_staging SELECT * FROM kinds
+"""
 # Inserting in index order touches each index page once per batch instead of at random (about twice
 # the speed once the indexes outgrow memory). The order is total, so concurrent batches sharing client
 # ids wait on each other in the same order and never deadlock. Consuming the staged rows (DELETE …
-# RETURNING) leaves the scratch table empty for the next batch of the same transaction.
+# RETURNING) leaves the scratch tables empty for the next batch of the same transaction.
 _MOVE = """
 WITH staged AS (
     DELETE FROM activity_event_staging RETURNING *
+), kinds AS (
+    DELETE FROM activity_kind_staging RETURNING *
 ), stored AS (
-    INSERT INTO activity_event
-        (id, account_id, customer_id, source, type, description, properties, occurred_at, received_at, client_id)
-    SELECT id, %s, customer_id, source, type, description, properties, occurred_at, %s, client_id
-    FROM staged ORDER BY customer_id, occurred_at, client_id, ord
+    INSERT INTO activity_event (id, account_id, customer_id, kind_id, source, type, description, properties,
+                                occurred_at, received_at, client_id)
+    SELECT s.id, %s, s.customer_id, k.id, s.source, s.type, s.description, s.properties, s.occurred_at, %s,
+           s.client_id
+    FROM staged s JOIN kinds k ON k.customer_id = s.customer_id AND k.source = s.source AND k.type = s.type
+    ORDER BY s.customer_id, s.occurred_at, s.client_id, s.ord
     ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-    RETURNING id, customer_id, source, type, occurred_at
+    RETURNING id, kind_id, occurred_at
 ), counted AS (
-    INSERT INTO activity_eventkind (customer_id, source, type, count, last_occurred_at)
-    SELECT customer_id, source, type, count(*), max(occurred_at) FROM stored
-    GROUP BY customer_id, source, type ORDER BY customer_id, source, type
-    ON CONFLICT (customer_id, source, type) DO UPDATE
-    SET count = activity_eventkind.count + EXCLUDED.count,
-        last_occurred_at = GREATEST(activity_eventkind.last_occurred_at, EXCLUDED.last_occurred_at)
+    UPDATE activity_eventkind AS kind
+    SET count = kind.count + tally.n, last_occurred_at = GREATEST(kind.last_occurred_at, tally.last)
+    FROM (SELECT kind_id, count(*) AS n, max(occurred_at) AS last FROM stored GROUP BY kind_id) AS tally
+    WHERE kind.id = tally.kind_id
 )
 SELECT staged.ord, staged.id, stored.id IS NOT NULL FROM staged LEFT JOIN stored ON stored.id = staged.id
 """
@@ -167,12 +219,14 @@ def _copy(account_id: int, events: Sequence[NewEvent], received_at: datetime.dat
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor
         _ensure_staging(cursor)
+        cursor.execute(_FAST_COMMIT, [_synchronous_commit()])
         with connection.wrap_database_errors, cursor.copy(_STAGE) as copy:
             copy.set_types(_STAGE_TYPES)
             write_row = copy.write_row
             for ord, event in enumerate(events):
                 if ord not in repeats:
                     write_row((ord, *event))
+        django_cursor.execute(_KINDS)
         django_cursor.execute(_MOVE, [account_id, received_at])
         skipped = []
         for ord, id, created in django_cursor.fetchall():
@@ -250,7 +304,8 @@ def _resolve_repeats(repeats: dict[int, int], results: list) -> None:
         results[i] = Stored(results[first].id, False)
 
 
-def _count(events: Sequence[NewEvent], inserted: list[int]) -> None:
+def _kind_ids(events: Sequence[NewEvent], inserted: list[int]) -> dict[tuple[int, str, str], int]:
+    """The kind of each inserted event, its tally grown by what is inserted."""
     tally: dict[tuple[int, str, str], list] = {}
     for i in inserted:
         event = events[i]
@@ -262,17 +317,19 @@ def _count(events: Sequence[NewEvent], inserted: list[int]) -> None:
             kind[0] += 1
             if event.occurred_at > kind[1]:
                 kind[1] = event.occurred_at
-    event_kinds_add([(*key, count, last) for key, (count, last) in tally.items()])
+    return event_kind_ids([(*key, count, last) for key, (count, last) in tally.items()])
 
 
 @transaction.atomic(savepoint=False)
 def _bulk_create(account_id: int, events: Sequence[NewEvent], received_at: datetime.datetime) -> list[Stored]:
     results: list[Stored | None] = [None] * len(events)
     fresh, repeats = _split_known(account_id, events, results)
+    kinds = _kind_ids(events, fresh)
     objects = [
         Event(
             account_id=account_id,
             customer_id=events[i].customer_id,
+            kind_id=kinds[(events[i].customer_id, events[i].source, events[i].type)],
             source=events[i].source,
             type=events[i].type,
             description=events[i].description,
@@ -287,5 +344,4 @@ def _bulk_create(account_id: int, events: Sequence[NewEvent], received_at: datet
     for i, obj in zip(fresh, objects):
         results[i] = Stored(obj.pk, True)
     _resolve_repeats(repeats, results)
-    _count(events, fresh)
     return results

@@ -1,9 +1,16 @@
-"""Reads on the event store: a customer's timeline, newest first, and what it can be filtered by."""
+"""Reads on the event store: a customer's timeline, newest first, and what it can be filtered by.
 
+Every read seeks an index: all of a customer's events by (customer, occurred_at, id); one kind's by
+(kind, occurred_at, id); a source's by merging the pages of its few kinds. A filter naming nothing the
+customer has answers without touching the events at all.
+"""
+
+import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from activity.models import Event, EventKind
-from common.keyset import KeysetPage, paginate
+from common.keyset import KeysetPage, paginate_merged
 
 TIMELINE_PAGE_SIZE = 10
 TIMELINE_KEYS = [("occurred_at", True), ("id", True)]
@@ -20,20 +27,42 @@ class EventFilter:
     def is_active(self) -> bool:
         return bool(self.source)
 
-
-def events_for_customer(
-    *, customer, event_filter: EventFilter = EventFilter(), after: str | None = None, size: int = TIMELINE_PAGE_SIZE
-) -> KeysetPage:
-    """One page of a customer's events, newest first, continuing after the `after` cursor."""
-    events = Event.objects.filter(customer_id=customer.pk)
-    if event_filter.source:
-        events = events.filter(source=event_filter.source)
-        if event_filter.type:
-            events = events.filter(type=event_filter.type)
-    return paginate(events, keys=TIMELINE_KEYS, after=after, size=size)
+    def kind_ids(self, kinds: Iterable[EventKind]) -> list[int]:
+        """The kinds, among `kinds`, that this filter keeps."""
+        return [k.pk for k in kinds if k.source == self.source and (not self.type or k.type == self.type)]
 
 
 def event_kinds_for_customer(*, customer) -> list[EventKind]:
     """The (source, type) pairs this customer has events of, with counts: read from the tally, never
     from the events themselves, so it costs the same at ten events or ten million."""
     return list(EventKind.objects.filter(customer_id=customer.pk, count__gt=0).order_by("source", "type"))
+
+
+def events_for_customer(
+    *,
+    customer,
+    event_filter: EventFilter = EventFilter(),
+    kinds: list[EventKind] | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    start: datetime.datetime | None = None,
+    end: datetime.datetime | None = None,
+    end_inclusive: bool = True,
+    size: int = TIMELINE_PAGE_SIZE,
+) -> KeysetPage:
+    """One page of a customer's events, newest first, after (or before) a cursor, within a time range.
+    `kinds` are the customer's kinds when the caller has them already (else a filter reads them)."""
+    if not event_filter.is_active:
+        pages = [Event.objects.filter(customer_id=customer.pk)]
+    else:
+        if kinds is None:
+            kinds = EventKind.objects.filter(customer_id=customer.pk, source=event_filter.source)
+        pages = [Event.objects.filter(kind_id=kind_id) for kind_id in event_filter.kind_ids(kinds)]
+        if not pages:
+            return KeysetPage(items=[])
+    if start is not None:
+        pages = [events.filter(occurred_at__gte=start) for events in pages]
+    if end is not None:
+        lookup = "occurred_at__lte" if end_inclusive else "occurred_at__lt"
+        pages = [events.filter(**{lookup: end}) for events in pages]
+    return paginate_merged(pages, keys=TIMELINE_KEYS, after=after, before=before, size=size)

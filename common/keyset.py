@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 
 
@@ -78,34 +79,59 @@ def paginate(
     size: int = 25,
 ) -> KeysetPage:
     """One page of `queryset` ordered by `keys` (each key non-null; the last one unique, e.g. the id)."""
+    return paginate_merged([queryset], keys=keys, after=after, before=before, size=size)
+
+
+def paginate_merged(
+    querysets: list[QuerySet],
+    *,
+    keys: list[tuple[str, bool]],
+    after: str | None = None,
+    before: str | None = None,
+    size: int = 25,
+) -> KeysetPage:
+    """One page of the union of several querysets of one model (disjoint, each able to seek an index of its
+    own), ordered by `keys`: each contributes at most a page, one statement merges them and cuts the page.
+    Keys are plain columns here."""
     names = [name for name, _ in keys]
-    forward_order = [f"-{n}" if d else n for n, d in keys]
-    backward_order = [n if d else f"-{n}" for n, d in keys]
     before_values = decode_cursor(before, len(keys))
     after_values = decode_cursor(after, len(keys)) if before_values is None else None
-
-    if before_values is not None:
-        reversed_keys = [(n, not d) for n, d in keys]
-        rows = list(queryset.filter(_beyond(reversed_keys, before_values)).order_by(*backward_order)[: size + 1])
-        has_more_before = len(rows) > size
-        items = list(reversed(rows[:size]))
-        page = KeysetPage(items=items)
-        if items:
-            page.next_cursor = encode_cursor(_values(items[-1], names))
-            if has_more_before:
-                page.prev_cursor = encode_cursor(_values(items[0], names))
-        return page
-
-    if after_values is not None:
-        queryset = queryset.filter(_beyond(keys, after_values))
-    rows = list(queryset.order_by(*forward_order)[: size + 1])
+    backward = before_values is not None
+    walk = [(n, not d) for n, d in keys] if backward else keys
+    cursor_values = before_values if backward else after_values
+    if cursor_values is not None:
+        querysets = [qs.filter(_beyond(walk, cursor_values)) for qs in querysets]
+    order = [f"-{n}" if d else n for n, d in walk]
+    parts = [qs.order_by(*order)[: size + 1] for qs in querysets]
+    rows = list(parts[0]) if len(parts) == 1 else _merged(parts, walk, size + 1)
+    more = len(rows) > size
     items = rows[:size]
+    if backward:
+        items.reverse()
     page = KeysetPage(items=items)
-    if len(rows) > size:
+    if not items:
+        return page
+    # Walking back, there is always a next page (the one we came from); walking on, a previous one.
+    if more or backward:
         page.next_cursor = encode_cursor(_values(items[-1], names))
-    if after_values is not None and items:
+    if (backward and more) or (not backward and after_values is not None):
         page.prev_cursor = encode_cursor(_values(items[0], names))
     return page
+
+
+def _merged(parts: list[QuerySet], keys: list[tuple[str, bool]], limit: int) -> list:
+    """The first `limit` rows of the union of `parts` (each already ordered and sliced), in `keys` order."""
+    model = parts[0].model
+    sql, params = [], []
+    for i, part in enumerate(parts):
+        part_sql, part_params = part.query.sql_with_params()
+        # Django compiled each part, values stay parameters: no text from a request reaches this string.
+        sql.append(f"SELECT * FROM ({part_sql}) AS part{i}")  # noqa: S608
+        params.extend(part_params)
+    quote = connections[parts[0].db].ops.quote_name
+    order = ", ".join(f"{quote(model._meta.get_field(n).column)} {'DESC' if d else 'ASC'}" for n, d in keys)
+    union = f"{' UNION ALL '.join(sql)} ORDER BY {order} LIMIT {int(limit)}"
+    return list(model.objects.db_manager(parts[0].db).raw(union, params))
 
 
 def _values(obj, names: list[str]) -> list:

@@ -171,3 +171,6 @@ LOGGING = {
 # Requests a minute each API token may make (0: unlimited). Counted in the cache, so per process unless
 # CACHES points at a shared cache.
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 2500)
+# Event ingestion (the events API, imports) commits without waiting for the disk: a database crash may
+# lose the last fraction of a second of acknowledged events, never half a batch. Off = every commit waits.
+EVENTS_ASYNCHRONOUS_COMMIT = env_bool("EVENTS_ASYNCHRONOUS_COMMIT", True)

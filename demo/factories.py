@@ -9,7 +9,6 @@ from django.utils import timezone
 from factory import fuzzy
 
 from accounts.models import Account, Role, User
-from activity.models import Event
 from profiles.models import CustomField, Identity, IdentityType, Organization, OrganizationMembership, PhoneLine
 from tickets.models import Comment, Priority, Status, Ticket, TicketType
 
@@ -130,18 +129,3 @@ class CommentFactory(factory.django.DjangoModelFactory):
     author = factory.SelfAttribute("ticket.requester")
     body = factory.Faker("paragraph")
     created_at = factory.LazyAttribute(lambda c: c.ticket.created_at)
-
-
-class EventFactory(factory.django.DjangoModelFactory):
-    """A raw event row. Tests that need the per-customer tally go through activity.services instead."""
-
-    class Meta:
-        model = Event
-
-    customer = factory.SubFactory(UserFactory)
-    account = factory.SelfAttribute("customer.account")
-    source = "Shop"
-    type = "order_placed"
-    description = factory.Faker("sentence", nb_words=4)
-    properties = factory.LazyFunction(dict)
-    occurred_at = factory.LazyFunction(timezone.now)

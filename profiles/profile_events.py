@@ -22,9 +22,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Role, User
 from activity.ingest import NewEvent, Stored, events_ingest
-from activity.models import SUPPORT_SOURCE, Event
+from activity.models import SUPPORT_SOURCE
+from activity.selectors import EventFilter, events_for_customer
 from activity.validation import EventInvalid, event_clean
-from common.keyset import KeysetPage, paginate
+from common.keyset import KeysetPage
 from profiles.services import customer_create
 
 IDENTIFIER_TYPES = ("external_id", "email", "phone_number")  # also the order in which they win
@@ -316,15 +317,16 @@ def user_events_page(
 ) -> KeysetPage:
     """One page of a user's events, newest first, filtered by source, type and time; a user of another
     account (or none) is a 404."""
-    if not User.objects.filter(account=account, pk=user_id).exists():
+    user = User.objects.filter(account=account, pk=user_id).only("pk").first()
+    if user is None:
         raise Http404
-    events = Event.objects.filter(customer_id=user_id, account=account)
-    if source:
-        events = events.filter(source=source)
-        if type:
-            events = events.filter(type=type)
-    if start is not None:
-        events = events.filter(occurred_at__gte=start)
-    if end is not None:
-        events = events.filter(occurred_at__lte=end) if end_inclusive else events.filter(occurred_at__lt=end)
-    return paginate(events, keys=EVENTS_PAGE_KEYS, after=after, before=before, size=size)
+    return events_for_customer(
+        customer=user,
+        event_filter=EventFilter(source=source, type=type if source else ""),
+        start=start,
+        end=end,
+        end_inclusive=end_inclusive,
+        after=after,
+        before=before,
+        size=size,
+    )

@@ -38,10 +38,14 @@ def customer_search(request):
 
 def _activity_tab(request, customer, partial: str | None) -> dict:
     raw_filter = request.GET.get("filter", "")
-    page = events_for_customer(customer=customer, event_filter=parse_filter(raw_filter), after=request.GET.get("after"))
+    # Appending older events needs no filter choices; the other renders read the kinds once for both.
+    kinds = None if partial == PARTIALS["timeline-more"] else event_kinds_for_customer(customer=customer)
+    page = events_for_customer(
+        customer=customer, event_filter=parse_filter(raw_filter), kinds=kinds, after=request.GET.get("after")
+    )
     context = {"timeline_page": page, "timeline_rows": timeline_rows(page.items), "timeline_filter": raw_filter}
-    if partial != PARTIALS["timeline-more"]:  # appending older events needs no filter choices
-        context["filter_groups"] = filter_groups(event_kinds_for_customer(customer=customer))
+    if kinds is not None:
+        context["filter_groups"] = filter_groups(kinds)
     return context
 
 

@@ -1,6 +1,7 @@
 """Build the demo account: people, organizations, custom fields, tickets and a long activity history."""
 
 import datetime
+import json
 import random
 
 from django.contrib.auth.hashers import make_password
@@ -10,8 +11,8 @@ from django.utils import timezone
 from faker import Faker
 
 from accounts.models import Account, Role, User
+from activity.ingest import NewEvent, events_ingest
 from activity.models import Event
-from activity.services import event_kinds_rebuild
 from demo.factories import OrganizationFactory, TicketFactory, UserFactory
 from profiles.models import CustomField, Identity, IdentityType, OrganizationMembership, PhoneLine
 from tickets.backfill import ticket_event_client_id
@@ -387,10 +388,10 @@ class DemoBuilder:
             events += burst
             budget -= len(burst)
             showcase_share -= len(burst)
-        Event.objects.bulk_create(events, batch_size=2000)
-        event_kinds_rebuild(customer_ids=[c.pk for c in self.customers])
+        for start in range(0, len(events), 5000):
+            events_ingest(account_id=self.account.pk, events=events[start : start + 5000])
 
-    def _app_events(self, customer) -> list[Event]:
+    def _app_events(self, customer) -> list[NewEvent]:
         """One thing a customer did in an integrated app; a web visit is a burst of page views."""
         occurred = self.now - datetime.timedelta(minutes=self.rng.randint(1, 60 * 24 * 700))
         source = self.rng.choice(list(APP_EVENTS))
@@ -450,14 +451,5 @@ def _phone(account, user, value, primary=False, shared=False):
     )
 
 
-def _event(customer, source, type_, description, properties, occurred_at, client_id=None):
-    return Event(
-        client_id=client_id,
-        account_id=customer.account_id,
-        customer=customer,
-        source=source,
-        type=type_,
-        description=description,
-        properties=properties,
-        occurred_at=occurred_at,
-    )
+def _event(customer, source, type_, description, properties, occurred_at, client_id=None) -> NewEvent:
+    return NewEvent(customer.pk, source, type_, description[:255], json.dumps(properties), occurred_at, client_id)

@@ -7,22 +7,28 @@ DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench make bench
 """
 
 import datetime
+import io
 import json
+import os
 import random
+import tempfile
 import time
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
-from django.test import Client
+from django.db import connection
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from accounts.models import Account, Role, User
+from accounts.services import api_token_create
+from activity.ingest import NewEvent, events_ingest
 from activity.models import Event
 from activity.selectors import TIMELINE_KEYS
-from activity.services import event_kinds_rebuild
 from common.bench import measure, report
 from common.keyset import encode_cursor
 from demo.factories import demo_password_hash
+from profiles.services import customer_create
 from profiles.timeline import filter_value
 
 KINDS = {
@@ -34,7 +40,7 @@ KINDS = {
     "Community": ["post_created", "comment_posted", "answer_accepted", "badge_earned", "topic_followed"],
     "Loyalty": ["points_earned", "points_redeemed", "tier_changed"],
 }
-COPY_BATCH = 100_000
+SEED_BATCH = 100_000
 
 
 class Command(BaseCommand):
@@ -43,8 +49,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--events", type=int, default=1_000_000)
         parser.add_argument("--runs", type=int, default=60)
+        parser.add_argument("--ingest", type=int, default=200_000, help="Events for each ingestion measurement.")
+        parser.add_argument("--skip-reads", action="store_true", help="Measure ingestion only.")
 
-    def handle(self, *args, events, runs, **options):
+    def handle(self, *args, events, runs, ingest, skip_reads, **options):
         if connection.vendor != "postgresql":
             self.stderr.write("Note: the targets are for PostgreSQL; SQLite figures are only indicative.")
         account, agent, customer = self._data_set(events)
@@ -54,6 +62,13 @@ class Command(BaseCommand):
         panel = {"HX-Request": "true", "HX-Target": "tab-panel"}
         more = {"HX-Request": "true", "HX-Target": "timeline-more"}
         total = Event.objects.filter(customer_id=customer.pk).count()
+        if ingest:
+            with override_settings(API_RATE_LIMIT_PER_MINUTE=0):
+                self._ingestion(
+                    account, ingest, measure("trivial view (/healthz)", lambda: _ok(client.get("/healthz")))
+                )
+        if skip_reads:
+            return
 
         def get(url, **headers):
             return lambda: _ok(client.get(url, headers=headers))
@@ -98,6 +113,49 @@ class Command(BaseCommand):
                 f"(target: <= 15 ms)."
             )
 
+    def _ingestion(self, account, count: int, baseline) -> None:
+        """Events per second into a table that already holds the million: one at a time through the API,
+        1,000 per request through the batch endpoint, and a JSON Lines import."""
+        people = _ingest_customers(account, 2000)
+        _token, secret = api_token_create(account=account, actor=None, name=f"bench {time.time()}")
+        api = Client(HTTP_HOST=f"{account.subdomain}.localhost", HTTP_AUTHORIZATION=f"Bearer {secret}")
+        rng = random.Random(count)
+        bodies = (_api_body(rng, people, n) for n in range(10**9))
+
+        def post(path, payload):
+            response = api.post(path, json.dumps(payload), content_type="application/json")
+            if response.status_code not in (200, 202):
+                raise RuntimeError(f"{path} answered {response.status_code}: {response.content[:300]!r}")
+
+        singles = min(count, 3000)
+        started = time.perf_counter()
+        for _ in range(singles):
+            post("/api/v2/user_profiles/events", next(bodies))
+        single = singles / (time.perf_counter() - started)
+
+        started = time.perf_counter()
+        for _ in range(count // 1000):
+            post("/api/v2/user_profiles/events/create_many", {"events": [next(bodies) for _ in range(1000)]})
+        batch = (count // 1000 * 1000) / (time.perf_counter() - started)
+
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as file:
+            for _ in range(count):
+                file.write(json.dumps(next(bodies)) + "\n")
+        try:
+            started = time.perf_counter()
+            call_command("import_events", file.name, account=account.subdomain, stdout=io.StringIO())
+            imported = count / (time.perf_counter() - started)
+        finally:
+            os.unlink(file.name)
+
+        trivial = 1000 / baseline.p50_ms
+        self.stdout.write(f"\nIngestion into a table of {Event.objects.count():,} events ({connection.vendor}):")
+        self.stdout.write(f"{'path':<52} {'events/s':>10} {'target':>10}")
+        self.stdout.write(f"{'trivial view, requests/s (for comparison)':<52} {trivial:10,.0f}")
+        self.stdout.write(f"{'events API, one event a request':<52} {single:10,.0f} {'>= 1,000':>10}")
+        self.stdout.write(f"{'events API, create_many (1,000 a request)':<52} {batch:10,.0f} {'>= 100,000':>10}")
+        self.stdout.write(f"{'import_events (JSON Lines)':<52} {imported:10,.0f} {'>= 100,000':>10}")
+
     def _data_set(self, events: int):
         account, _created = Account.objects.update_or_create(
             subdomain="bench", defaults={"name": "Benchmark", "customer_profile_enabled": True}
@@ -117,7 +175,6 @@ class Command(BaseCommand):
             started = time.perf_counter()
             self.stdout.write(f"Seeding {events - have:,} events…")
             self._seed(account, customer, events - have)
-            event_kinds_rebuild(customer_ids=[customer.pk])
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE activity_event")
@@ -129,34 +186,46 @@ class Command(BaseCommand):
         kinds = [(source, type_) for source, types in KINDS.items() for type_ in types]
         weights = [30 if type_ == "page_viewed" else 1 for _source, type_ in kinds]
         now = timezone.now()
-        for start in range(0, count, COPY_BATCH):
-            rows = []
-            for i in range(start, min(count, start + COPY_BATCH)):
+        for start in range(0, count, SEED_BATCH):
+            batch = []
+            for i in range(start, min(count, start + SEED_BATCH)):
                 source, type_ = rng.choices(kinds, weights)[0]
                 occurred = now - datetime.timedelta(seconds=i * 60 + rng.randint(0, 59))
                 properties = {"n": i, "ref": f"R-{rng.randint(0, 10**6):06d}", "amount": {"value": i % 900}}
                 if type_ == "order_refunded":  # rare, so a source+type filter has to seek, not scan
                     occurred -= datetime.timedelta(days=3650)
-                rows.append(
-                    (account.pk, customer.pk, source, type_, f"{type_} #{i}", json.dumps(properties), occurred, now)
+                batch.append(
+                    NewEvent(customer.pk, source, type_, f"{type_} #{i}", json.dumps(properties), occurred, None)
                 )
-            _insert(rows)
-            self.stdout.write(f"  {min(count, start + COPY_BATCH):,} / {count:,}")
+            events_ingest(account_id=account.pk, events=batch)
+            self.stdout.write(f"  {min(count, start + SEED_BATCH):,} / {count:,}")
 
 
-@transaction.atomic
-def _insert(rows: list[tuple]) -> None:
-    columns = ("account_id", "customer_id", "source", "type", "description", "properties", "occurred_at", "received_at")
-    if connection.vendor == "postgresql":
-        copy_sql = f"COPY activity_event ({', '.join(columns)}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    Event.objects.bulk_create(
-        [Event(**dict(zip(columns, (*row[:5], json.loads(row[5]), *row[6:]), strict=True))) for row in rows],
-        batch_size=5000,
-    )
+def _ingest_customers(account, count: int) -> list[str]:
+    """Customers (by email) that the ingested events are about; created once, reused afterwards."""
+    emails = [f"shopper{i}@ingest.bench.test" for i in range(count)]
+    have = set(User.objects.filter(account=account, email__in=emails).values_list("email", flat=True))
+    for email in emails:
+        if email not in have:
+            customer_create(account=account, actor=None, name=email.split("@")[0], email=email)
+    return emails
+
+
+def _api_body(rng: random.Random, emails: list[str], n: int) -> dict:
+    source = rng.choice(list(KINDS))
+    return {
+        "profile": {
+            "source": source,
+            "type": "customer",
+            "identifiers": [{"type": "email", "value": rng.choice(emails)}],
+        },
+        "event": {
+            "source": source if source != "Support" else "Helpdesk bench",
+            "type": rng.choice(KINDS[source]),
+            "description": f"Bench event {n}",
+            "properties": {"n": n, "ref": f"R-{n:07d}", "amount": {"value": n % 900, "currency": "EUR"}},
+        },
+    }
 
 
 def _cursor_at(customer, depth: int) -> str:
