@@ -173,17 +173,22 @@ _STAGE = (
     "FROM STDIN"
 )
 _STAGE_TYPES = ["int4", "int8", "text", "text", "text", "text", "timestamptz", "text"]  # JSON goes as its text
-# Each kind of the batch, created if new (its tally starts at zero; the move counts what it stores).
+# Each kind of the batch, created if new. Without client ids every staged row will be stored, so the
+# tally grows here at once; with them, some may be repeats, so it starts as is and the move counts.
 _KINDS = """
 WITH kinds AS (
     INSERT INTO activity_eventkind (customer_id, source, type, count, last_occurred_at)
-    SELECT customer_id, source, type, 0, max(occurred_at) FROM activity_event_staging
+    SELECT customer_id, source, type, {count}, max(occurred_at) FROM activity_event_staging
     GROUP BY customer_id, source, type ORDER BY customer_id, source, type
-    ON CONFLICT (customer_id, source, type) DO UPDATE SET count = activity_eventkind.count
+    ON CONFLICT (customer_id, source, type) DO UPDATE
+    SET count = activity_eventkind.count + EXCLUDED.count,
+        last_occurred_at = GREATEST(activity_eventkind.last_occurred_at, EXCLUDED.last_occurred_at)
     RETURNING id, customer_id, source, type
 )
 INSERT INTO activity_kind_staging SELECT * FROM kinds
 """
+_KINDS_COUNTED = _KINDS.format(count="count(*)")
+_KINDS_UNCOUNTED = _KINDS.format(count="0")
 # Inserting in index order touches each index page once per batch instead of at random (about twice
 # the speed once the indexes outgrow memory). The order is total, so concurrent batches sharing client
 # ids wait on each other in the same order and never deadlock. Consuming the staged rows (DELETE …
@@ -202,14 +207,17 @@ WITH staged AS (
     ORDER BY s.customer_id, s.occurred_at, s.client_id, s.ord
     ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
     RETURNING id, kind_id, occurred_at
-), counted AS (
+){counted}
+SELECT staged.ord, staged.id, stored.id IS NOT NULL FROM staged LEFT JOIN stored ON stored.id = staged.id
+"""
+_COUNTED = """, counted AS (
     UPDATE activity_eventkind AS kind
     SET count = kind.count + tally.n, last_occurred_at = GREATEST(kind.last_occurred_at, tally.last)
     FROM (SELECT kind_id, count(*) AS n, max(occurred_at) AS last FROM stored GROUP BY kind_id) AS tally
     WHERE kind.id = tally.kind_id
-)
-SELECT staged.ord, staged.id, stored.id IS NOT NULL FROM staged LEFT JOIN stored ON stored.id = staged.id
-"""
+)"""
+_MOVE_AND_COUNT = _MOVE.format(counted=_COUNTED)
+_MOVE_COUNTED_ALREADY = _MOVE.format(counted="")
 
 
 @transaction.atomic(savepoint=False)  # a caller's transaction is enough: a failure fails it all anyway
@@ -226,8 +234,12 @@ def _copy(account_id: int, events: Sequence[NewEvent], received_at: datetime.dat
             for ord, event in enumerate(events):
                 if ord not in repeats:
                     write_row((ord, *event))
-        django_cursor.execute(_KINDS)
-        django_cursor.execute(_MOVE, [account_id, received_at])
+        if any(event.client_id is not None for event in events):
+            django_cursor.execute(_KINDS_UNCOUNTED)
+            django_cursor.execute(_MOVE_AND_COUNT, [account_id, received_at])
+        else:
+            django_cursor.execute(_KINDS_COUNTED)
+            django_cursor.execute(_MOVE_COUNTED_ALREADY, [account_id, received_at])
         skipped = []
         for ord, id, created in django_cursor.fetchall():
             if created:

@@ -62,7 +62,9 @@ def env_database(name: str, sqlite_path: str) -> dict:
     if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
         raise ConfigError(name, f"must be a postgres:// or sqlite:// URL, got scheme {scheme!r}")
     try:
-        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
+        # Connections are kept for a minute; no health check before each request (a round trip every time):
+        # Django drops a connection that failed at the end of its request instead.
+        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=False)
     except Exception as exc:  # the library raises several types for malformed URLs
         raise ConfigError(name, f"is malformed ({exc})") from None
     if scheme != "sqlite" and not config.get("NAME"):
