@@ -125,3 +125,10 @@ def assert_accessible(page, name: str) -> None:
 @pytest.fixture
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "en-US", "timezone_id": "Europe/Paris"}
+
+
+def htmx_settled(page) -> None:
+    """Wait until htmx has swapped and settled the last response: new content gets its behaviour only after
+    settling, and a user as fast as a test could otherwise act on a control that doesn't listen yet."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
+    page.wait_for_timeout(50)

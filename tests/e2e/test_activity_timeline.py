@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from activity.services import event_record
 from demo.factories import UserFactory
-from tests.e2e.conftest import assert_accessible, open_page, screenshot, sign_in
+from tests.e2e.conftest import assert_accessible, htmx_settled, open_page, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -61,6 +61,7 @@ def test_an_agent_reads_pages_filters_and_expands_the_timeline(browser, site, ag
 
     page.get_by_role("link", name="Show 10 more").click()
     page.wait_for_function("() => document.querySelectorAll('ol.timeline > li.event').length === 20")
+    htmx_settled(page)
     # Focus moves to the first of the older events, where reading continues.
     page.wait_for_function("() => document.activeElement.closest('li.event') !== null")
     assert "Shop cart_updated 20" in page.evaluate("document.activeElement.innerText")
@@ -68,11 +69,13 @@ def test_an_agent_reads_pages_filters_and_expands_the_timeline(browser, site, ag
     page.get_by_label("Filter events").select_option(label="All Billing events (10)")
     page.wait_for_url("**filter=Billing**")
     page.wait_for_function("() => document.querySelectorAll('ol.timeline > li.event').length === 10")
+    htmx_settled(page)
     sources = page.locator("ol.timeline > li.event .event__source").all_inner_texts()
     assert set(sources) == {"Billing"}
 
     page.get_by_label("Filter events").select_option(label="Cart updated (10)")
     page.wait_for_url("**filter=Shop%3Acart_updated**")
+    htmx_settled(page)
     descriptions = page.locator("ol.timeline > li.event .event__description").all_inner_texts()
     assert len(descriptions) == 10 and all("cart_updated" in d for d in descriptions)
 

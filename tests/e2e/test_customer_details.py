@@ -4,7 +4,7 @@ the change events on the Activity tab; a conflict between two agents; the tab wi
 import pytest
 
 from demo.factories import CustomFieldFactory, IdentityFactory, MembershipFactory, OrganizationFactory, UserFactory
-from tests.e2e.conftest import assert_accessible, open_page, screenshot, sign_in
+from tests.e2e.conftest import assert_accessible, htmx_settled, open_page, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +48,7 @@ def test_an_agent_edits_each_section_saves_and_sees_it_everywhere(browser, site,
     form.get_by_role("button", name="Phone number").click()
     new_phone = form.get_by_label("New phone number")
     new_phone.wait_for()
+    htmx_settled(page)
     assert new_phone.evaluate("element => element === document.activeElement")
     assert form.get_by_label("Name").input_value() == "Camille Martin-Durand"  # typing survived the redraw
     new_phone.fill("06 12 34 56 78")
@@ -63,6 +64,7 @@ def test_an_agent_edits_each_section_saves_and_sees_it_everywhere(browser, site,
     form.get_by_label("Seats").fill("120")
     form.get_by_role("button", name="Save").click()
     page.get_by_text("Profile saved.").wait_for()
+    htmx_settled(page)
 
     assert page.locator("#profile-header h1").inner_text() == "Camille Martin-Durand"  # refreshed out of band
     assert "gold" in page.locator("#key-details").inner_text()
@@ -71,6 +73,7 @@ def test_an_agent_edits_each_section_saves_and_sees_it_everywhere(browser, site,
     form.get_by_label("Add organization").fill("Globo")
     form.get_by_role("button", name="Add", exact=True).click()
     page.get_by_text("Added to Globodyne.").wait_for()
+    htmx_settled(page)
     form.locator("summary[aria-label='Actions for Globodyne']").click()
     form.get_by_role("button", name="Make default").click()
     page.get_by_text("Globodyne is now the default organization.").wait_for()
@@ -111,11 +114,13 @@ def test_two_agents_editing_one_field_see_the_conflict_and_choose(browser, site,
     bob_form.get_by_label("Notes").fill("Bob's note")
     bob_form.get_by_role("button", name="Save").click()
     bob.get_by_text("Profile saved.").wait_for()
+    htmx_settled(bob)
     alice_form.get_by_label("Notes").fill("Alice's note")
     alice_form.get_by_label("Details").fill("12 rue des Lilas")
     alice_form.get_by_role("button", name="Save").click()
 
     alice.get_by_text("Another agent changed this to “Bob's note” while you were editing.").wait_for()
+    htmx_settled(alice)
     assert alice_form.get_by_label("Notes").input_value() == "Alice's note"
     assert_accessible(alice, "details-conflict")
     screenshot(alice, "details-conflict")

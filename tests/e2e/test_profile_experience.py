@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from demo.factories import MembershipFactory, PhoneIdentityFactory, TicketFactory, UserFactory
-from tests.e2e.conftest import assert_accessible, open_page, screenshot, sign_in
+from tests.e2e.conftest import assert_accessible, htmx_settled, open_page, screenshot, sign_in
 from tickets.models import TicketCC
 
 pytestmark = pytest.mark.e2e
@@ -56,6 +56,7 @@ def test_the_admin_enables_it_an_agent_switches_uses_and_reverts(browser, site, 
     assert agent.get_by_role("tab", name="Activity").get_attribute("aria-selected") == "true"
     agent.get_by_role("tab", name="Tickets").click()
     agent.wait_for_url("**tab=tickets**")
+    htmx_settled(agent)
     assert agent.get_by_role("tab", name="Tickets").get_attribute("aria-selected") == "true"
     rows = agent.locator("#tab-panel tbody tr")
     assert rows.count() == 6
@@ -64,11 +65,13 @@ def test_the_admin_enables_it_an_agent_switches_uses_and_reverts(browser, site, 
 
     agent.get_by_label("Show").select_option("ccd")
     agent.wait_for_url("**relation=ccd**")
+    htmx_settled(agent)
     assert agent.locator("#tab-panel tbody tr").all_inner_texts()[0].count("Copied on this one") == 1
     assert rows.count() == 1
 
     agent.get_by_label("Status").select_option("open")
     agent.wait_for_url("**status=open**")
+    htmx_settled(agent)
     # Back restores the previous state from the server (htmx keeps no customer data in localStorage).
     with agent.expect_event("load"):
         agent.go_back()
@@ -76,6 +79,7 @@ def test_the_admin_enables_it_an_agent_switches_uses_and_reverts(browser, site, 
     assert agent.get_by_label("Status").input_value() == ""
     agent.get_by_label("Show").select_option("requested")
     agent.wait_for_url("**relation=requested**")
+    htmx_settled(agent)
     agent.get_by_role("link", name="Subject").click()
     agent.wait_for_url("**sort=subject**")
     assert agent.locator("#tab-panel tbody tr td:nth-child(2)").first.inner_text() == "Requested closed"
