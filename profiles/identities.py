@@ -27,6 +27,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from activity.services import event_record
 from profiles.models import Identity, IdentityType, PhoneLine
+from profiles.selectors import customer_lock
 
 EMAIL_MAX_LENGTH = 254
 
@@ -150,7 +151,7 @@ def identity_normalize(*, type: str, value: str) -> str:
 def identity_add(*, customer: User, actor: User, type: str, value: str) -> Identity:
     """Give the customer a new email or phone number; the first of each type becomes primary."""
     value = identity_normalize(type=type, value=value)
-    _lock(customer, actor)
+    customer_lock(customer=customer, actor=actor)
     mine = list(Identity.objects.filter(user=customer, type=type))
     if any(i.value == value for i in mine):
         if type == IdentityType.EMAIL:
@@ -183,7 +184,7 @@ def identity_remove(*, customer: User, actor: User, identity: Identity) -> Ident
 
     The primary email can't be removed: the customer must keep a way to be reached and to sign in.
     """
-    _lock(customer, actor)
+    customer_lock(customer=customer, actor=actor)
     identity = _locked_identity(customer=customer, identity=identity)
     if identity.primary and identity.is_email:
         raise IdentityError(_("The primary email can't be removed. Make another verified email primary first."))
@@ -216,7 +217,7 @@ def identity_make_primary(*, customer: User, actor: User, identity: Identity) ->
 
     The former primary stays on the profile as a secondary identity.
     """
-    _lock(customer, actor)
+    customer_lock(customer=customer, actor=actor)
     identity = _locked_identity(customer=customer, identity=identity)
     if identity.primary:
         return False
@@ -255,7 +256,7 @@ def identity_make_direct_line(*, customer: User, actor: User, identity: Identity
 
     Refused while someone else of the account has the number as their direct line.
     """
-    _lock(customer, actor)
+    customer_lock(customer=customer, actor=actor)
     identity = _locked_identity(customer=customer, identity=identity)
     if not identity.is_phone:
         raise IdentityError(_("Only a phone number can be a direct line."))
@@ -285,7 +286,7 @@ def identity_make_direct_line(*, customer: User, actor: User, identity: Identity
 def identity_verify(*, customer: User, actor: User, identity: Identity, via: str = "agent") -> bool:
     """Mark the identity verified (`via` "link" when the customer followed an email link); returns
     whether it changed."""
-    _lock(customer, actor)
+    customer_lock(customer=customer, actor=actor)
     identity = _locked_identity(customer=customer, identity=identity)
     if identity.verified:
         return False
@@ -309,14 +310,6 @@ def identity_verify(*, customer: User, actor: User, identity: Identity, via: str
 
 
 # Helpers
-
-
-def _lock(customer: User, actor: User) -> None:
-    # Serialises writes on one customer's identities (who becomes primary, who holds a number).
-    if actor.account_id != customer.account_id:
-        raise Http404
-    if not User.objects.select_for_update().filter(pk=customer.pk, account_id=customer.account_id).exists():
-        raise Http404
 
 
 def _locked_identity(*, customer: User, identity: Identity) -> Identity:

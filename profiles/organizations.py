@@ -14,6 +14,7 @@ from accounts.models import Account, User
 from accounts.services import audit_record
 from activity.services import event_record
 from profiles.models import Organization, OrganizationMembership
+from profiles.selectors import customer_lock
 
 SEARCH_LIMIT = 10
 
@@ -82,7 +83,7 @@ def organizations_search(
 @transaction.atomic
 def membership_add(*, customer: User, actor: User, organization: Organization) -> OrganizationMembership:
     """Add the customer to an organization of their account; their first one becomes the default."""
-    _lock(customer, actor)
+    customer_lock(customer=customer, actor=actor)
     if organization.account_id != customer.account_id:
         raise Http404
     has_any = OrganizationMembership.objects.filter(user=customer).exists()
@@ -117,7 +118,7 @@ def membership_remove(
     *, customer: User, actor: User, membership: OrganizationMembership
 ) -> OrganizationMembership | None:
     """Take the customer out of an organization; returns the membership that became default, if any."""
-    _lock(customer, actor)
+    customer_lock(customer=customer, actor=actor)
     membership = _locked_membership(customer=customer, membership=membership)
     organization = membership.organization
     was_default = membership.default
@@ -157,7 +158,7 @@ def membership_remove(
 @transaction.atomic
 def membership_make_default(*, customer: User, actor: User, membership: OrganizationMembership) -> bool:
     """Make this membership the customer's default organization; returns whether it changed."""
-    _lock(customer, actor)
+    customer_lock(customer=customer, actor=actor)
     membership = _locked_membership(customer=customer, membership=membership)
     if membership.default:
         return False
@@ -187,14 +188,6 @@ def membership_make_default(*, customer: User, actor: User, membership: Organiza
 
 
 # Helpers
-
-
-def _lock(customer: User, actor: User) -> None:
-    # Serialises writes on one customer's memberships, so two agents never both pick a default.
-    if actor.account_id != customer.account_id:
-        raise Http404
-    if not User.objects.select_for_update().filter(pk=customer.pk, account_id=customer.account_id).exists():
-        raise Http404
 
 
 def _locked_membership(*, customer: User, membership: OrganizationMembership) -> OrganizationMembership:

@@ -89,3 +89,12 @@ def customer_local_time(customer: User) -> datetime.datetime | None:
         return timezone.now().astimezone(zoneinfo.ZoneInfo(customer.time_zone))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def customer_lock(*, customer: User, actor: User) -> None:
+    """Lock the customer's row until the transaction ends, so writes on one customer's identities or
+    organizations queue up instead of both deciding who is primary; another account's is a 404."""
+    if actor.account_id != customer.account_id:
+        raise Http404
+    if not User.objects.select_for_update().filter(pk=customer.pk, account_id=customer.account_id).exists():
+        raise Http404
