@@ -116,16 +116,16 @@ def email_normalize(value: str) -> str:
     return email
 
 
-def phone_normalize(value: str) -> str:
+def phone_normalize(value: str, *, international: bool = False) -> str:
     """The number in E.164 (+33123456789); raises IdentityError when it isn't a valid phone number.
 
     A number typed without "+country" is read in the PHONE_DEFAULT_REGION setting's country; with
-    that setting empty, the "+" is required.
+    that setting empty, or for `international` input (what integrated apps send), the "+" is required.
     """
     raw = value.strip()
     if not raw:
         raise IdentityError(_("Enter a phone number."))
-    region = settings.PHONE_DEFAULT_REGION or None
+    region = None if international else settings.PHONE_DEFAULT_REGION or None
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:

@@ -12,9 +12,6 @@ from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from typing import NamedTuple
 
-import phonenumbers
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
@@ -26,6 +23,7 @@ from activity.models import SUPPORT_SOURCE
 from activity.selectors import EventFilter, events_for_customer
 from activity.validation import EventInvalid, event_clean
 from common.keyset import KeysetPage
+from profiles.identities import EMAIL_MAX_LENGTH, IdentityError, email_normalize, phone_normalize
 from profiles.services import customer_create
 
 IDENTIFIER_TYPES = ("external_id", "email", "phone_number")  # also the order in which they win
@@ -166,7 +164,7 @@ def _profile(raw, errors: dict) -> tuple[tuple[tuple[str, str], ...], str]:
             errors[f"profile.identifiers[{n}]"] = ("InvalidType", _("Must be a {type, value} object."))
             continue
         type, value = identifier.get("type"), identifier.get("value")
-        result = _identifier(type, value) if type.__class__ is str and value.__class__ is str else _bad(type, value)
+        result = _identifier(type, value) if type.__class__ is str and value.__class__ is str else _not_text(type)
         if len(result) == 3:
             field, code, message = result
             errors[f"profile.identifiers[{n}].{field}"] = (code, message)
@@ -177,39 +175,35 @@ def _profile(raw, errors: dict) -> tuple[tuple[tuple[str, str], ...], str]:
     return tuple(identifiers), name
 
 
-def _bad(type, value) -> tuple[str, str, str]:
-    return _identifier.__wrapped__(type, value)
+def _not_text(type) -> tuple[str, str, str]:
+    if type not in IDENTIFIER_TYPES:
+        return ("type", "InvalidValue", _("Must be one of email, phone_number or external_id."))
+    return ("value", "InvalidType", _("Must be a string."))
 
 
 # Checking an address or a number is slow next to storing an event, and the same ones come back again
 # and again (each customer's events name them): remember the answers.
 @functools.lru_cache(maxsize=65536)
 def _identifier(type: str, value: str) -> tuple[str, str] | tuple[str, str, str]:
-    """(type, value as stored), or (field, code, message) when it can't name anyone."""
+    """(type, value as stored), or (field, code, message) when it can't name anyone. Emails and phone
+    numbers are read as the profile page reads them, but a phone number must be in international form:
+    an integrated app's country is not the helpdesk's."""
     if type not in IDENTIFIER_TYPES:
         return ("type", "InvalidValue", _("Must be one of email, phone_number or external_id."))
-    if not isinstance(value, str) or not value.strip():
-        return ("value", "Blank", _("Must be a non-empty string."))
     value = value.strip()
-    if type == "email":
-        value = value.lower()
-        try:
-            validate_email(value)
-        except ValidationError:
-            return ("value", "InvalidValue", _("Must be a valid email address."))
-        if len(value) > 254:
-            return ("value", "TooLong", _("Must be at most 254 characters."))
-    elif type == "phone_number":
-        try:
-            number = phonenumbers.parse(value, None)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            return ("value", "InvalidValue", _("Must be a phone number in international form, like +33123456789."))
-        value = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    elif len(value) > 255:
-        return ("value", "TooLong", _("Must be at most 255 characters."))
-    return (type, value)
+    if not value:
+        return ("value", "Blank", _("Must be a non-empty string."))
+    if type == "external_id":
+        if len(value) > 255:
+            return ("value", "TooLong", _("Must be at most 255 characters."))
+        return (type, value)
+    if type == "email" and len(value) > EMAIL_MAX_LENGTH:
+        return ("value", "TooLong", _("Must be at most 254 characters."))
+    try:
+        normalized = email_normalize(value) if type == "email" else phone_normalize(value, international=True)
+    except IdentityError as error:
+        return ("value", "InvalidValue", error.message)
+    return (type, normalized)
 
 
 def _customer_of(parsed: _Parsed, resolution: Resolution) -> int | str | None:

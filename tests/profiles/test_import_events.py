@@ -56,7 +56,7 @@ def test_good_lines_are_imported_and_bad_ones_reported_by_number(tmp_path, acme,
         "line 2: not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
         "line 3: event.type: Can't be blank.",
         "line 6: Must be a JSON object with a profile and an event.",
-        "line 7: profile.identifiers[0].value: Must be a valid email address.",
+        "line 7: profile.identifiers[0].value: Enter a valid email address, like name@example.com.",
     ]
     assert "Imported 2 events (0 already there); 4 lines rejected." in out
     assert {(k.type, k.count, k.last_occurred_at) for k in EventKind.objects.filter(customer=carol)} == {
