@@ -100,16 +100,9 @@ def _clean_quickly(raw: dict, now: datetime.datetime):
             return None
     if _UNSTORABLE.search(f"{source}{type}{description}{client_id or ''}{text}"):
         return None
-    if created_at is None:
-        occurred_at = now
-    else:
-        try:
-            occurred_at = datetime.datetime.fromisoformat(created_at)
-            if occurred_at.tzinfo is None:
-                occurred_at = occurred_at.replace(tzinfo=datetime.UTC)
-            occurred_at = occurred_at.astimezone(datetime.UTC)
-        except (ValueError, OverflowError):
-            return None
+    occurred_at = now if created_at is None else _moment(created_at)
+    if occurred_at is None:
+        return None
     return source, type, description, text, occurred_at, client_id
 
 
@@ -158,16 +151,22 @@ def _has_nul(value) -> bool:
     return False
 
 
+def _moment(text: str) -> datetime.datetime | None:
+    """An ISO-8601 time in UTC (a time without a zone is UTC), or None when it isn't one."""
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return moment.astimezone(datetime.UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
 def _timestamp(value, now: datetime.datetime, errors: dict) -> datetime.datetime:
     if value is None:
         return now
-    if isinstance(value, str):
-        try:
-            moment = datetime.datetime.fromisoformat(value)
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=datetime.UTC)
-            return moment.astimezone(datetime.UTC)
-        except (ValueError, OverflowError):
-            pass
+    moment = _moment(value) if isinstance(value, str) else None
+    if moment is not None:
+        return moment
     errors["created_at"] = ("InvalidValue", _("Must be an ISO-8601 date and time, like 2024-05-17T09:30:00Z."))
     return now
