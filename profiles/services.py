@@ -80,6 +80,18 @@ def _comparable(field: str, value) -> str:
     return normalize_tags(text) if field == "tags" else text.strip()
 
 
+_KEEP, _SAVE, _CONFLICT = "keep", "save", "conflict"
+
+
+def _merge(original: Any, theirs: Any, yours: Any, same) -> str:
+    """A three-way merge of one field: the agent's value against the one loaded and the one saved now.
+    Untouched by the agent: keep what is saved. Changed by the agent only (or to what someone else also
+    chose): save it. Changed by both, differently: a conflict."""
+    if same(yours, original) or same(yours, theirs):
+        return _KEEP
+    return _SAVE if same(theirs, original) else _CONFLICT
+
+
 def _loaded_value(token: str) -> Any:
     try:
         return json.loads(token)
@@ -117,16 +129,16 @@ def customer_update(
     custom_changes, custom_originals = custom_changes or {}, custom_originals or {}
     locked = User.objects.select_for_update().get(pk=customer.pk, account_id=customer.account_id)
     current = {f: _comparable(f, getattr(locked, f)) for f in EDITABLE_FIELDS}
-    touched = {
-        f: _comparable(f, v)
-        for f, v in changes.items()
-        if f in EDITABLE_FIELDS and _comparable(f, v) != _comparable(f, originals.get(f, current[f]))
-    }
-    conflicts = [
-        FieldConflict(field=f, theirs=current[f], yours=v)
-        for f, v in touched.items()
-        if current[f] != _comparable(f, originals.get(f, current[f])) and current[f] != v
-    ]
+    touched, conflicts = {}, []
+    for f, value in changes.items():
+        if f not in EDITABLE_FIELDS:
+            continue
+        yours = _comparable(f, value)
+        merge = _merge(_comparable(f, originals.get(f, current[f])), current[f], yours, lambda a, b: a == b)
+        if merge == _CONFLICT:
+            conflicts.append(FieldConflict(field=f, theirs=current[f], yours=yours))
+        elif merge == _SAVE:
+            touched[f] = yours
     definitions = {
         f.key: f
         for f in CustomField.objects.filter(
@@ -141,9 +153,8 @@ def customer_update(
             continue
         original = _loaded_value(custom_originals[key]) if key in custom_originals else stored.get(key)
         theirs = stored.get(key)
-        if _same(definition, yours, original):
-            continue
-        if not _same(definition, theirs, original) and not _same(definition, theirs, yours):
+        merge = _merge(original, theirs, yours, lambda a, b, d=definition: _same(d, a, b))
+        if merge == _CONFLICT:
             labels = custom_field_lookup_labels(
                 account=locked.account, fields=[definition], values=[stored, {key: yours}]
             )
@@ -154,7 +165,7 @@ def customer_update(
                     yours=custom_field_display(definition, yours, labels=labels),
                 )
             )
-        elif not _same(definition, theirs, yours):
+        elif merge == _SAVE:
             custom_touched[key] = yours
     if conflicts:
         raise ProfileConflict(
@@ -162,7 +173,7 @@ def customer_update(
             {**current, **{FORM_PREFIX + key: custom_value_token(stored.get(key)) for key in custom_changes}},
         )
 
-    saved = [f for f, v in touched.items() if current[f] != v]
+    saved = list(touched)
     for f in saved:
         setattr(locked, f, touched[f])
         setattr(customer, f, touched[f])
