@@ -38,7 +38,7 @@ from profiles.organizations import (
 from profiles.selectors import customer_for_team_member
 from profiles.services import ContactRefused, ProfileConflict, customer_update
 from profiles.verification import identity_send_verification
-from profiles.views import customer_url, render_customer
+from profiles.views import PARTIALS, customer_url, render_customer
 
 
 def _typed(request, customer) -> CustomerDetailsForm:
@@ -63,7 +63,10 @@ def _answer(request, customer, *, form=None, status=200, saved=False, organizati
     panel = details_context(request, customer, form, organization_query=organization_query)
     panel["organization_candidates"] = candidates
     wrote = status < 400 and not request.POST.get("add_contact")  # every other success followed a write
-    return render_customer(request, customer, tab="details", panel=panel, status=status, refreshed=wrote)
+    partial = PARTIALS["tab-panel"] if request.htmx else None
+    return render_customer(
+        request, customer, tab="details", panel=panel, partial=partial, status=status, refreshed=wrote
+    )
 
 
 @team_member_required

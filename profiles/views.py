@@ -91,9 +91,9 @@ def customer_page(request, user_id: int):
     partial = PARTIALS.get(request.htmx.target) if request.htmx else None
     if not uses_new_profile(request.user):
         # The legacy page has one swappable region: its tickets panel.
-        partial = "tab-panel" if partial == PARTIALS["tab-panel"] else None
-        customer = customer_for_team_member(account=request.account, user_id=user_id, with_details=not partial)
-        return _legacy_page(request, customer, partial=partial)
+        tickets_only = partial == PARTIALS["tab-panel"]
+        customer = customer_for_team_member(account=request.account, user_id=user_id, with_details=not tickets_only)
+        return _legacy_page(request, customer, tickets_only=tickets_only)
     customer = customer_for_team_member(account=request.account, user_id=user_id, with_details=not partial)
     tab = request.GET.get("tab")
     if tab not in PROFILE_TABS:
@@ -112,7 +112,7 @@ def render_customer(request, customer, *, tab: str, panel: dict, partial=None, s
     """The profile page the member uses, showing `tab` with its `panel` context: the whole page, or the
     region an HTMX request asked for (after a save, plus Key details and the header, swapped out of band)."""
     if not uses_new_profile(request.user):
-        return _legacy_page(request, customer, panel=panel, status=status, partial=partial)
+        return _legacy_page(request, customer, panel=panel, status=status)
     context = {
         "customer": customer,
         "tab": tab,
@@ -120,8 +120,6 @@ def render_customer(request, customer, *, tab: str, panel: dict, partial=None, s
         "nav": "customers",
         **panel,
     }
-    if request.htmx and tab == "details" and not partial:
-        partial = "profiles/customer_page.html#tab-panel"
     if partial:
         if refreshed:
             context.update(_key_details(customer))
@@ -131,18 +129,18 @@ def render_customer(request, customer, *, tab: str, panel: dict, partial=None, s
     return render(request, "profiles/customer_page.html", context, status=status)
 
 
-def _legacy_page(request, customer, *, panel=None, status=200, partial=None):
+def _legacy_page(request, customer, *, panel=None, status=200, tickets_only=False):
+    """The classic page: the editable left column (the same form as the new page's Customer details
+    tab, given as `panel` after a write) and the tickets; `tickets_only` renders the tickets panel alone."""
     context = {
         "customer": customer,
         "offer_switch": request.account.customer_profile_enabled,
         "nav": "customers",
         **_tickets_tab(request, customer),
     }
-    if partial == "tab-panel":
+    if tickets_only:
         return render(request, "profiles/customer_legacy.html#tab-panel", context)
-    if not panel or "details_form" not in panel:
-        panel = details_context(request, customer)
-    context.update(panel)
+    context.update(panel or details_context(request, customer))
     context.update(_key_details(customer))
     return render(request, "profiles/customer_legacy.html", context, status=status)
 
