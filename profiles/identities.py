@@ -61,8 +61,9 @@ def identity_for_customer(*, customer: User, identity_id: int) -> Identity:
 
 
 def phone_sharers(*, customer: User) -> dict[str, list[User]]:
-    """For each phone number of the customer, the other people of the account who also have it."""
-    numbers = list(customer.identities.filter(type=IdentityType.PHONE).values_list("value", flat=True))
+    """For each phone number of the customer, the other people of the account who also have it (one query
+    when the customer's identities are already loaded)."""
+    numbers = [i.value for i in customer.identities.all() if i.type == IdentityType.PHONE]
     sharers: dict[str, list[User]] = {n: [] for n in numbers}
     others = (
         Identity.objects.filter(account_id=customer.account_id, type=IdentityType.PHONE, value__in=numbers)

@@ -183,7 +183,7 @@ def test_the_new_page_and_its_tab_partials_take_constant_queries(
 
 
 # The legacy page adds its editable left column: the custom field definitions (1) and the memberships
-# with each organization's user count (1); phone numbers would add who else shares them (2).
+# with each organization's user count (1); phone numbers would add who else shares them (1).
 LEGACY_PAGE_QUERIES = PAGE_QUERIES + 2
 
 

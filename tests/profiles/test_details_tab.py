@@ -492,8 +492,8 @@ def test_the_legacy_page_edits_through_the_same_form(as_bob, carol, fields):
 # Query counts. Why these numbers: session + user + account (3); the customer, their identities and
 # memberships (3); ticket counts for Key details (1); custom field definitions (1) and one lookup label
 # query per lookup target in use (1 here); memberships with user counts (1); who else shares each phone
-# number (2). None may grow with the number of identities, organizations or fields.
-DETAILS_PAGE_QUERIES = 12
+# number (1). None may grow with the number of identities, organizations or fields.
+DETAILS_PAGE_QUERIES = 11
 
 
 @pytest.mark.parametrize("extra", [0, 5])
