@@ -2,12 +2,13 @@
 customer's activity goes back as far as their tickets do, not only to the day events began.
 
 Each event carries a client id derived from the ticket, so running the backfill again (or recording the
-same moment live with `ticket_event_client_id`) never stores it twice.
+same moment live, with the same `ticket_requested_event` / `ticket_solved_event`) never stores it twice.
 """
 
 import datetime
 import json
 from collections.abc import Callable
+from typing import NamedTuple
 
 from activity.ingest import NewEvent, events_ingest
 from activity.models import SUPPORT_SOURCE
@@ -20,6 +21,33 @@ def ticket_event_client_id(ticket_id: int, kind: str, at: datetime.datetime | No
     if kind == "solved":
         return f"ticket-{ticket_id}-solved-{int(at.timestamp())}"
     return f"ticket-{ticket_id}-{kind}"
+
+
+class TicketEvent(NamedTuple):
+    """What a ticket moment puts on its requester's timeline, the same whether recorded live or backfilled."""
+
+    type: str
+    description: str
+    properties: dict
+    client_id: str
+
+
+def ticket_requested_event(*, ticket_id: int, subject: str) -> TicketEvent:
+    return TicketEvent(
+        "ticket_requested",
+        f"Requested ticket #{ticket_id}: {subject}"[:255],
+        {"ticket_id": ticket_id, "subject": subject},
+        ticket_event_client_id(ticket_id, "requested"),
+    )
+
+
+def ticket_solved_event(*, ticket_id: int, solved_at: datetime.datetime) -> TicketEvent:
+    return TicketEvent(
+        "ticket_solved",
+        f"Ticket #{ticket_id} solved",
+        {"ticket_id": ticket_id},
+        ticket_event_client_id(ticket_id, "solved", solved_at),
+    )
 
 
 def ticket_events_backfill(
@@ -48,23 +76,16 @@ def ticket_events_backfill(
 
 
 def _events(ticket_id, requester_id, subject, created_at, solved_at):
-    # The same words and properties as the live events, so the timeline shows both alike.
-    yield NewEvent(
-        requester_id,
-        SUPPORT_SOURCE,
-        "ticket_requested",
-        f"Requested ticket #{ticket_id}: {subject}"[:255],
-        json.dumps({"ticket_id": ticket_id, "subject": subject}),
-        created_at,
-        ticket_event_client_id(ticket_id, "requested"),
-    )
+    moments = [(ticket_requested_event(ticket_id=ticket_id, subject=subject), created_at)]
     if solved_at is not None:
+        moments.append((ticket_solved_event(ticket_id=ticket_id, solved_at=solved_at), solved_at))
+    for event, at in moments:
         yield NewEvent(
             requester_id,
             SUPPORT_SOURCE,
-            "ticket_solved",
-            f"Ticket #{ticket_id} solved",
-            json.dumps({"ticket_id": ticket_id}),
-            solved_at,
-            ticket_event_client_id(ticket_id, "solved", solved_at),
+            event.type,
+            event.description,
+            json.dumps(event.properties),
+            at,
+            event.client_id,
         )

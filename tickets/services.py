@@ -7,7 +7,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from activity.services import event_record
 from common.tags import merge_tags
-from tickets.backfill import ticket_event_client_id
+from tickets.backfill import ticket_requested_event, ticket_solved_event
 from tickets.models import Comment, Status, Ticket
 
 
@@ -48,13 +48,15 @@ def ticket_create(
     )
     if description:
         Comment.objects.create(ticket=ticket, author=submitter, body=description, public=True, created_at=now)
+    # The backfill's own words and client id: a later backfill then skips this ticket.
+    requested = ticket_requested_event(ticket_id=ticket.pk, subject=subject)
     event_record(
         customer=requester,
-        type="ticket_requested",
-        description=f"Requested ticket #{ticket.pk}: {subject}",
-        properties={"ticket_id": ticket.pk, "subject": subject, "submitter_id": submitter.pk},
+        type=requested.type,
+        description=requested.description,
+        properties={**requested.properties, "submitter_id": submitter.pk},
         occurred_at=now,
-        client_id=ticket_event_client_id(ticket.pk, "requested"),  # a later backfill then skips it
+        client_id=requested.client_id,
     )
     audit_record(
         account=requester.account,
@@ -92,14 +94,25 @@ def ticket_reply(
         changes["status"] = status
         if status == Status.SOLVED:
             changes["solved_at"] = now
-        event_record(
-            customer=locked.requester,
-            type="ticket_solved" if status == Status.SOLVED else "ticket_status_changed",
-            description=f"Ticket #{locked.pk} changed from {previous} to {status}",
-            properties={"ticket_id": locked.pk, "previous": previous, "current": status, "actor_id": author.pk},
-            occurred_at=now,
-            client_id=ticket_event_client_id(locked.pk, "solved", now) if status == Status.SOLVED else None,
-        )
+        moved = {"previous": previous, "current": status, "actor_id": author.pk}
+        if status == Status.SOLVED:
+            solved = ticket_solved_event(ticket_id=locked.pk, solved_at=now)
+            event_record(
+                customer=locked.requester,
+                type=solved.type,
+                description=solved.description,
+                properties={**solved.properties, **moved},
+                occurred_at=now,
+                client_id=solved.client_id,
+            )
+        else:
+            event_record(
+                customer=locked.requester,
+                type="ticket_status_changed",
+                description=f"Ticket #{locked.pk} changed from {previous} to {status}",
+                properties={"ticket_id": locked.pk, **moved},
+                occurred_at=now,
+            )
     if comment is None and "status" not in changes:
         return None
     Ticket.objects.filter(pk=locked.pk).update(**changes)

@@ -15,7 +15,7 @@ from activity.ingest import NewEvent, events_ingest
 from activity.models import Event
 from demo.factories import OrganizationFactory, TicketFactory, UserFactory
 from profiles.models import CustomField, Identity, IdentityType, OrganizationMembership, PhoneLine
-from tickets.backfill import ticket_event_client_id
+from tickets.backfill import ticket_events_backfill
 from tickets.models import Comment, Status, Ticket, TicketCC
 
 DEMO_PASSWORD = "demo-password-1"
@@ -100,7 +100,7 @@ class DemoBuilder:
         self.showcase = self._showcase()
         self._lookups()
         tickets = self._tickets()
-        self._events(tickets)
+        self._events()
         self.stdout.write(
             f"Built: {len(self.customers)} customers, {len(self.orgs)} organizations, {len(tickets)} tickets, "
             f"{Event.objects.filter(account=self.account).count()} events."
@@ -354,33 +354,12 @@ class DemoBuilder:
             solved_at=min(self.now, created + datetime.timedelta(days=2)) if solved else None,
         )
 
-    def _events(self, tickets):
+    def _events(self):
+        """Each ticket's requested and solved events (as the history import backfills them), then the
+        integrated apps' events up to the --events budget."""
+        stored, _already = ticket_events_backfill(account=self.account)
         events = []
-        for ticket in tickets:
-            events.append(
-                _event(
-                    ticket.requester,
-                    "Support",
-                    "ticket_requested",
-                    f"Requested ticket #{ticket.pk}: {ticket.subject}"[:255],
-                    {"ticket_id": ticket.pk, "subject": ticket.subject},
-                    ticket.created_at,
-                    client_id=ticket_event_client_id(ticket.pk, "requested"),
-                )
-            )
-            if ticket.status in ("solved", "closed"):
-                events.append(
-                    _event(
-                        ticket.requester,
-                        "Support",
-                        "ticket_solved",
-                        f"Ticket #{ticket.pk} solved",
-                        {"ticket_id": ticket.pk},
-                        ticket.solved_at,
-                        client_id=ticket_event_client_id(ticket.pk, "solved", ticket.solved_at),
-                    )
-                )
-        budget = max(0, self.options["events"] - len(events))
+        budget = max(0, self.options["events"] - stored)
         showcase_share = min(budget, 400)
         while budget > 0:
             customer = self.showcase if showcase_share > 0 else self.rng.choice(self.customers)
@@ -451,5 +430,5 @@ def _phone(account, user, value, primary=False, shared=False):
     )
 
 
-def _event(customer, source, type_, description, properties, occurred_at, client_id=None) -> NewEvent:
-    return NewEvent(customer.pk, source, type_, description[:255], json.dumps(properties), occurred_at, client_id)
+def _event(customer, source, type_, description, properties, occurred_at) -> NewEvent:
+    return NewEvent(customer.pk, source, type_, description[:255], json.dumps(properties), occurred_at, None)
