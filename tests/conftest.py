@@ -6,10 +6,12 @@ and Acme's people none to theirs.
 """
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import Role
+from accounts.services import api_token_create
 from demo.factories import AccountFactory, UserFactory
 
 
@@ -85,3 +87,24 @@ def as_charlie(charlie):
 @pytest.fixture
 def anonymous(acme):
     return Client(HTTP_HOST="acme.localhost")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: API rate-limit counters and "last used" marks don't carry over."""
+    cache.clear()
+
+
+def api_client(account, secret: str) -> Client:
+    """A client of the integrations API on the account's host, authenticated by an API token."""
+    return Client(HTTP_HOST=f"{account.subdomain}.localhost", HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+
+@pytest.fixture
+def acme_api(acme, alice):
+    return api_client(acme, api_token_create(account=acme, actor=alice, name="Shop")[1])
+
+
+@pytest.fixture
+def globex_api(globex, charlie):
+    return api_client(globex, api_token_create(account=globex, actor=charlie, name="Globex shop")[1])

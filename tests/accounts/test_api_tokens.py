@@ -5,7 +5,6 @@ import io
 import json
 
 import pytest
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client, override_settings
@@ -19,11 +18,6 @@ from tests.conftest import client_for
 
 PAGE = "/admin-center/apps-and-integrations/apis/api-tokens/"
 EVENTS = "/api/v2/user_profiles/events"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
 
 
 def event_body(email="carol@example.com") -> str:

@@ -4,9 +4,7 @@ import datetime
 import json
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEntry, Role, User
@@ -14,29 +12,9 @@ from accounts.services import api_token_create
 from activity.models import Event, EventKind
 from demo.factories import PhoneIdentityFactory, UserFactory
 from profiles.models import Identity, PhoneLine
+from tests.conftest import api_client
 
 URL = "/api/v2/user_profiles/events"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-
-
-def api_client(account, secret: str) -> Client:
-    return Client(HTTP_HOST=f"{account.subdomain}.localhost", HTTP_AUTHORIZATION=f"Bearer {secret}")
-
-
-@pytest.fixture
-def acme_api(acme, alice):
-    _token, secret = api_token_create(account=acme, actor=alice, name="Shop")
-    return api_client(acme, secret)
-
-
-@pytest.fixture
-def globex_api(globex, charlie):
-    _token, secret = api_token_create(account=globex, actor=charlie, name="Globex shop")
-    return api_client(globex, secret)
 
 
 def body(*identifiers, **event) -> dict:

@@ -1,30 +1,13 @@
 """POST /api/v2/user_profiles/events/create_many: many events at once, each accepted or refused on its own."""
 
 import pytest
-from django.core.cache import cache
 
 from accounts.models import User
-from accounts.services import api_token_create
 from activity.models import Event, EventKind
 from profiles import api
-from tests.profiles.test_events_api import api_client, body, details, post
+from tests.profiles.test_events_api import body, details, post
 
 URL = "/api/v2/user_profiles/events/create_many"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-
-
-@pytest.fixture
-def acme_api(acme, alice):
-    return api_client(acme, api_token_create(account=acme, actor=alice, name="Shop")[1])
-
-
-@pytest.fixture
-def globex_api(globex, charlie):
-    return api_client(globex, api_token_create(account=globex, actor=charlie, name="Other")[1])
 
 
 def email(value):

@@ -4,28 +4,10 @@ import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.core.cache import cache
 
-from accounts.services import api_token_create
 from activity.ingest import NewEvent, events_ingest
-from tests.profiles.test_events_api import api_client
 
 T0 = datetime.datetime(2026, 5, 1, 12, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-
-
-@pytest.fixture
-def acme_api(acme, alice):
-    return api_client(acme, api_token_create(account=acme, actor=alice, name="Shop")[1])
-
-
-@pytest.fixture
-def globex_api(globex, charlie):
-    return api_client(globex, api_token_create(account=globex, actor=charlie, name="Other")[1])
 
 
 def store(customer, source, type, at, **fields):

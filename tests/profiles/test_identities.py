@@ -559,22 +559,19 @@ def _count_inserts_in_this_thread(monkeypatch) -> list:
     return mine
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)")
-@pytest.mark.django_db(transaction=True)
-def test_two_agents_adding_one_email_to_two_customers_at_once_leave_exactly_one_owner(
-    monkeypatch, acme, bob, carol, erin
-):
+def _while_another_agent_adds(customer, actor, type, value, act):
+    """Run `act` while another agent's transaction, in another thread, has just added `value` to
+    `customer` and holds it uncommitted: `act` has to wait for it. Returns what `act` returned and the
+    other agent's errors."""
     inserted, errors = threading.Event(), []
-    attempts = _count_inserts_in_this_thread(monkeypatch)
 
     def other_agent():
         try:
             with transaction.atomic():
-                identity_add(customer=erin, actor=bob, type=EMAIL, value="shared@example.com")
+                identity_add(customer=customer, actor=actor, type=type, value=value)
                 inserted.set()
-                # Hold the transaction open so that Carol's insert has to wait for it.
                 threading.Event().wait(0.5)
-        except Exception as error:  # pragma: no cover - reported below
+        except Exception as error:  # pragma: no cover - reported by the caller
             errors.append(error)
             inserted.set()
         finally:
@@ -584,10 +581,24 @@ def test_two_agents_adding_one_email_to_two_customers_at_once_leave_exactly_one_
     thread.start()
     inserted.wait(5)
     try:
-        with pytest.raises(IdentityTaken) as refused:
-            identity_add(customer=carol, actor=bob, type=EMAIL, value="shared@example.com")
+        return act(), errors
     finally:
         thread.join(5)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_adding_one_email_to_two_customers_at_once_leave_exactly_one_owner(
+    monkeypatch, acme, bob, carol, erin
+):
+    attempts = _count_inserts_in_this_thread(monkeypatch)
+
+    def carols_agent():
+        with pytest.raises(IdentityTaken) as refused:
+            identity_add(customer=carol, actor=bob, type=EMAIL, value="shared@example.com")
+        return refused
+
+    refused, errors = _while_another_agent_adds(erin, bob, EMAIL, "shared@example.com", carols_agent)
 
     assert not errors
     assert len(attempts) == 2, "Carol's insert waited for Erin's, hit the constraint, and was decided again"
@@ -598,28 +609,15 @@ def test_two_agents_adding_one_email_to_two_customers_at_once_leave_exactly_one_
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)")
 @pytest.mark.django_db(transaction=True)
 def test_two_agents_adding_one_new_number_at_once_end_with_a_shared_line_on_both(monkeypatch, acme, bob, carol, erin):
-    inserted, errors = threading.Event(), []
     attempts = _count_inserts_in_this_thread(monkeypatch)
 
-    def other_agent():
-        try:
-            with transaction.atomic():
-                identity_add(customer=erin, actor=bob, type=PHONE, value="+33123456789")
-                inserted.set()
-                threading.Event().wait(0.5)
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-            inserted.set()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=other_agent)
-    thread.start()
-    inserted.wait(5)
-    try:
-        mine = identity_add(customer=carol, actor=bob, type=PHONE, value="+33123456789")
-    finally:
-        thread.join(5)
+    mine, errors = _while_another_agent_adds(
+        erin,
+        bob,
+        PHONE,
+        "+33123456789",
+        lambda: identity_add(customer=carol, actor=bob, type=PHONE, value="+33123456789"),
+    )
 
     assert not errors
     assert len(attempts) == 2, "Carol's insert waited for Erin's, hit the constraint, and was decided again"
