@@ -9,7 +9,7 @@ from common.tags import normalize_tags
 from common.widgets import LargeSelect
 from profiles.custom_fields import custom_fields_form_fields
 from profiles.identities import IdentityError, identity_normalize
-from profiles.models import FieldObject, IdentityType
+from profiles.models import FieldObject, FieldType, IdentityType
 from profiles.services import EDITABLE_FIELDS, NewContact, custom_value_token
 from tickets.models import Status
 
@@ -209,4 +209,4 @@ def _widget_values(custom, token: str) -> list[str]:
         return ["on"]
     if isinstance(value, list):
         return [str(v) for v in value]
-    return [f"#{value}"] if custom.custom_field.type == "lookup" else [str(value)]
+    return [f"#{value}"] if custom.custom_field.type == FieldType.LOOKUP else [str(value)]

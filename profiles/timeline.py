@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from activity.models import SUPPORT_SOURCE, Event, EventKind
 from activity.selectors import EventFilter
+from tickets.models import Status
 
 # The filter drop-down's values are "source" or "source:type", each part with ":" and "%" escaped,
 # so any source or type name round-trips and common names stay readable in the URL.
@@ -127,8 +128,6 @@ def _identity_change(p: dict) -> str:
 
 
 def _status_names(p: dict) -> dict:
-    from tickets.models import Status
-
     names = dict(Status.choices)
     return {**p, "previous": names.get(p["previous"], p["previous"]), "current": names.get(p["current"], p["current"])}
 

@@ -108,10 +108,9 @@
           sync();
         }
       });
+      // Text typed but not yet confirmed still counts: leaving the box (to press Save, say) confirms it,
+      // and Enter inside the box confirms instead of submitting.
       entry.addEventListener("blur", addFromEntry);
-      // Typed-but-not-yet-confirmed text still counts when the form is sent.
-      original.form && original.form.addEventListener("submit", addFromEntry);
-      original.form && original.form.addEventListener("htmx:configRequest", addFromEntry, true);
       box.addEventListener("click", function (event) { if (event.target === box || event.target === list) entry.focus(); });
       sync();
     });

@@ -59,6 +59,7 @@ def test_an_agent_edits_each_section_saves_and_sees_it_everywhere(browser, site,
     tags = form.get_by_label("Tags")
     tags.fill("gold")
     tags.press("Enter")
+    tags.fill("platinum")  # typed, not confirmed: pressing Save still takes it
     # Custom user fields.
     form.get_by_label("Plan").select_option("enterprise")
     form.get_by_label("Seats").fill("120")
@@ -68,6 +69,7 @@ def test_an_agent_edits_each_section_saves_and_sees_it_everywhere(browser, site,
 
     assert page.locator("#profile-header h1").inner_text() == "Camille Martin-Durand"  # refreshed out of band
     assert "gold" in page.locator("#key-details").inner_text()
+    assert "platinum" in page.locator("#key-details").inner_text()
 
     # Organizations: add one by typing its name, then make it the default.
     form.get_by_label("Add organization").fill("Globo")
@@ -155,6 +157,49 @@ def test_the_details_tab_works_without_javascript(browser, site, agent_user, sho
     form.get_by_role("button", name="Save").click()
     assert page.get_by_text("Profile saved.").is_visible()
     assert "camille.new@example.org" in page.locator("#details-form").inner_text()
+
+
+def test_the_contact_menus_make_an_email_primary_and_remove_one(browser, site, agent_user, showcase):
+    page = open_page(browser)
+    sign_in(page, site, agent_user)
+    form = _details(page, site, showcase)
+    form.get_by_label("Notes").fill("Typed before using a menu")
+
+    form.locator("summary[aria-label='Actions for camille.perso@example.org']").click()
+    form.get_by_role("button", name="Make primary").click()
+    page.get_by_text("camille.perso@example.org is now the primary email.").wait_for()
+    htmx_settled(page)
+
+    assert "camille.perso@example.org" in page.locator("#key-details").inner_text()
+    assert form.locator(".row", has_text="camille.perso@example.org").locator(".row__label").inner_text() == (
+        "PRIMARY EMAIL"
+    )
+    assert form.get_by_label("Notes").input_value() == "Typed before using a menu"
+    page.once("dialog", lambda dialog: dialog.accept())
+    form.locator("summary[aria-label='Actions for camille@example.com']").click()
+    form.get_by_role("button", name="Remove", exact=True).click()
+    page.get_by_text("camille@example.com was removed.").wait_for()
+    htmx_settled(page)
+    assert form.locator(".row", has_text="camille@example.com").count() == 0
+    assert_accessible(page, "details-after-menu-actions")
+
+
+def test_the_legacy_page_saves_through_the_same_form(browser, site, agent_user, showcase):
+    agent_user.prefers_new_profile = False
+    agent_user.save()
+    page = open_page(browser)
+    sign_in(page, site, agent_user)
+    page.goto(f"{site['url']}/agent/users/{showcase.pk}/")
+
+    form = page.locator("#details-form")
+    form.get_by_label("Notes").fill("Saved from the classic page")
+    form.get_by_label("Plan").select_option("enterprise")
+    form.get_by_role("button", name="Save").click()
+
+    assert page.get_by_text("Profile saved.").is_visible()
+    assert page.get_by_role("button", name="Switch to the new profile experience").is_visible()
+    assert page.locator("#details-form").get_by_label("Notes").input_value() == "Saved from the classic page"
+    assert page.locator("#details-form").get_by_label("Plan").input_value() == "enterprise"
 
 
 def test_the_details_tab_reads_well_on_a_phone(browser, site, agent_user, showcase):

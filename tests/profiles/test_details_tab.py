@@ -525,3 +525,20 @@ def test_a_search_matching_one_organization_adds_it_and_several_are_offered_as_c
     assert list(OrganizationMembership.objects.filter(user=carol).values_list("organization__name", flat=True)) == [
         "Initech"
     ]
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_from_every_details_url(anonymous, carol):
+    identity = carol.identities.get()
+    membership = MembershipFactory(user=carol)
+
+    urls = [
+        f"/agent/users/{carol.pk}/details/",
+        f"/agent/users/{carol.pk}/identities/{identity.pk}/remove/",
+        f"/agent/users/{carol.pk}/organizations/add/",
+        f"/agent/users/{carol.pk}/organizations/{membership.pk}/remove/",
+    ]
+
+    for url in urls:
+        response = anonymous.post(url, {"name": "Hacked"})
+        assert response.status_code == 302 and response.url.startswith("/sign-in/"), url
+    assert Identity.objects.filter(pk=identity.pk).exists() and User.objects.get(pk=carol.pk).name == "Carol Customer"

@@ -120,3 +120,25 @@ def test_a_request_without_a_subject_shows_the_error_and_keeps_the_text(as_carol
 
 def test_team_members_do_not_use_the_portal_form(as_bob):
     assert as_bob.get("/portal/requests/new/").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_from_the_ticket_page_and_the_portal_form(anonymous, carol):
+    ticket = TicketFactory(requester=carol, status="open")
+
+    reply = anonymous.post(f"/agent/tickets/{ticket.pk}/", {"body": "x", "public": "true", "status": "solved"})
+    request = anonymous.post("/portal/requests/new/", {"subject": "x", "description": "y"})
+
+    assert reply.status_code == 302 and reply.url.startswith("/sign-in/")
+    assert request.status_code == 302 and request.url.startswith("/sign-in/")
+    assert ticket.comments.count() == 0 and not carol.tickets_requested.exclude(pk=ticket.pk).exists()
+
+
+def test_a_customer_of_another_account_cannot_submit_a_request_here(dave, carol):
+    from tests.conftest import client_for
+
+    elsewhere = client_for(dave, host="acme.localhost")
+
+    response = elsewhere.post("/portal/requests/new/", {"subject": "x", "description": "y"})
+
+    assert response.status_code == 302 and response.url.startswith("/sign-in/")
+    assert not dave.tickets_requested.exists()
