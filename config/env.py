@@ -69,6 +69,11 @@ def env_database(name: str, sqlite_path: str) -> dict:
         raise ConfigError(name, f"is malformed ({exc})") from None
     if scheme != "sqlite" and not config.get("NAME"):
         raise ConfigError(name, "must name a database (postgres://user@host:5432/dbname)")
+    # Parameters travel apart from the SQL, so a query run again and again (every request's account, token
+    # and event statements) is planned once per connection and then only executed. Behind a pooler in
+    # transaction mode (PgBouncer before 1.21), set DATABASE_PREPARED_STATEMENTS=false.
+    if scheme != "sqlite" and env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=3)
     return config
 
 

@@ -16,7 +16,7 @@ from accounts.tokens import api_token_required
 from activity.models import Event
 from common.api import ApiError, api_methods, field_error, field_errors, iso_time, json_body, json_response
 from common.keyset import decode_cursor
-from profiles.profile_events import profile_events_store, user_events_page
+from profiles.profile_events import profile_event_store, profile_events_store, user_events_page
 
 EVENT_MAX_BYTES = 64 * 1024  # one event: 32 KB of properties and room for the rest
 BATCH_MAX_BYTES = 8 * 1024 * 1024
@@ -30,7 +30,7 @@ _FILTERS = ("filter[source]", "filter[type]", "filter[start_time]", "filter[end_
 def user_profile_event_create(request):
     """Record one event on the customer the profile names (created from an unknown email)."""
     body = json_body(request, max_bytes=EVENT_MAX_BYTES)
-    [outcome] = profile_events_store(account=request.account, actor_id=request.api_caller.actor_id, items=[body])
+    outcome = profile_event_store(account=request.account, actor_id=request.api_caller.actor_id, item=body)
     if outcome.errors:
         raise ApiError(422, "RecordInvalid", _("The event was not stored."), field_errors(outcome.errors))
     stored = outcome.stored

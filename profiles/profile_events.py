@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Role, User
-from activity.ingest import NewEvent, Stored, events_ingest
+from activity.ingest import NewEvent, Stored, event_insert_for, events_ingest
 from activity.models import SUPPORT_SOURCE
 from activity.selectors import EventFilter, events_for_customer
 from activity.validation import EventInvalid, event_clean
@@ -99,6 +99,42 @@ def profile_events_store(
         for index, event, result in zip(indexes, ready, stored):
             outcomes[index] = Outcome(result, event, now, None)
     return outcomes
+
+
+def profile_event_store(*, account: Account, actor_id: int | None, item) -> Outcome:
+    """One {"profile", "event"} item, as `profile_events_store` stores it. A profile named by a single
+    identifier (the usual case) is found and its event stored in one round trip on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        now = timezone.now()
+        try:
+            parsed = _parse(item, now, allow_support_source=False)
+        except _Invalid as invalid:
+            return Outcome(None, None, None, invalid.errors)
+        if len(parsed.identifiers) == 1:
+            [(type, value)] = parsed.identifiers
+            query = _ONE_CUSTOMER_BY_EXTERNAL_ID if type == "external_id" else _ONE_CUSTOMER_BY_CONTACT
+            found = event_insert_for(
+                account_id=account.pk,
+                customer=(query, [account.pk, value, Role.END_USER]),
+                event=parsed.event,
+                received_at=now,
+            )
+            if found is not None:
+                customer_id, stored = found
+                return Outcome(stored, NewEvent(customer_id, *parsed.event), now, None)
+    # Anyone else (a new customer, a team member, a shared phone line, several identifiers): the long way.
+    [outcome] = profile_events_store(account=account, actor_id=actor_id, items=[item])
+    return outcome
+
+
+# The customer that one identifier names, if it names exactly one person and that person is a customer.
+_ONE_CUSTOMER_BY_CONTACT = """
+SELECT min(identity.user_id) AS id
+FROM profiles_identity identity JOIN accounts_user person ON person.id = identity.user_id
+WHERE identity.account_id = %s AND identity.value = %s
+HAVING count(DISTINCT identity.user_id) = 1 AND bool_and(person.role = %s)
+"""
+_ONE_CUSTOMER_BY_EXTERNAL_ID = "SELECT id FROM accounts_user WHERE account_id = %s AND external_id = %s AND role = %s"
 
 
 _TEAM_ERROR = {"profile.identifiers": ("NotACustomer", _("These identifiers belong to a team member, not a customer."))}

@@ -1,9 +1,13 @@
 import gc
+import multiprocessing
+import os
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, connections
 
 from accounts.models import Account
 from common.api import JSON_DECODER
@@ -27,8 +31,14 @@ class Command(BaseCommand):
             help="Also put every ticket's requested and solved events on its requester's timeline (once).",
         )
         parser.add_argument("--batch-size", type=int, default=5000, help="Events per transaction (default 5000).")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="Processes sharing a large file on PostgreSQL (default: 2, or 1 on a single core).",
+        )
 
-    def handle(self, *args, file, account, backfill_tickets, batch_size, **options):
+    def handle(self, *args, file, account, backfill_tickets, batch_size, workers, **options):
         self.account = Account.objects.filter(subdomain=account).first()
         if self.account is None:
             raise CommandError(f"No account with the subdomain {account!r}.")
@@ -36,7 +46,9 @@ class Command(BaseCommand):
             raise CommandError("Give a file to import, --backfill-tickets, or both.")
         if not 1 <= batch_size <= 100_000:
             raise CommandError("--batch-size must be between 1 and 100000.")
-        self.batch_size = batch_size
+        if not 1 <= workers <= 16:
+            raise CommandError("--workers must be between 1 and 16.")
+        self.batch_size, self.workers = batch_size, workers
         self.tty = self.stdout.isatty()
         # Parsed JSON holds no reference cycles, so reference counting frees it all; the cyclic collector
         # would only rescan each batch's objects again and again (a third of the import's time).
@@ -53,36 +65,21 @@ class Command(BaseCommand):
 
     def _import(self, file: str) -> None:
         if file == "-":
-            stream, total = sys.stdin.buffer, 0
+            parts, total = [_Part(0, None, 1)], 0
         else:
             path = Path(file)
             if not path.is_file():
                 raise CommandError(f"No such file: {file}")
-            stream, total = path.open("rb"), path.stat().st_size
+            total = path.stat().st_size
+            workers = self.workers if connection.vendor == "postgresql" else 1  # SQLite has one writer at a time
+            parts = _split(path, workers if total >= _SPLIT_FROM_BYTES else 1)
         self.progress = _Progress(self.stdout, total, self.tty)
         self.stored = self.already = self.rejected = 0
-        resolution = Resolution()
-        decode = JSON_DECODER.decode
-        batch, line_numbers = [], []
-        with stream:
-            for number, raw in enumerate(stream, 1):
-                self.progress.read += len(raw)
-                if not raw.strip():
-                    continue
-                try:
-                    batch.append(decode(raw.decode()))
-                except UnicodeDecodeError:
-                    self._reject(number, "not UTF-8 text")
-                    continue
-                except (ValueError, RecursionError) as error:
-                    self._reject(number, f"not valid JSON ({error})")
-                    continue
-                line_numbers.append(number)
-                if len(batch) >= self.batch_size:
-                    self._store(batch, line_numbers, resolution)
-                    batch, line_numbers = [], []
-            if batch:
-                self._store(batch, line_numbers, resolution)
+        if len(parts) == 1:
+            stream = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115 - closed by _load
+            _load(self.account.pk, stream, parts[0], self.batch_size, self._on_batch, self._reject)
+        else:
+            self._load_in_parallel(file, parts)
         self.progress.done()
         elapsed = self.progress.elapsed()
         self.stdout.write(
@@ -90,19 +87,40 @@ class Command(BaseCommand):
             f"{elapsed:.2f} s, {(self.stored + self.already) / elapsed if elapsed else 0:,.0f} events/s."
         )
 
-    def _store(self, batch: list, line_numbers: list[int], resolution: Resolution) -> None:
-        outcomes = profile_events_store(
-            account=self.account, actor_id=None, items=batch, resolution=resolution, allow_support_source=True
-        )
-        for number, outcome in zip(line_numbers, outcomes):
-            if outcome.errors:
-                self._reject(number, "; ".join(f"{f}: {m}" if f else str(m) for f, (_c, m) in outcome.errors.items()))
-            elif outcome.stored.created:
-                self.stored += 1
-            else:
-                self.already += 1
+    def _load_in_parallel(self, file: str, parts: list["_Part"]) -> None:
+        """One process per part of the file, each with its own database connection: while one parses,
+        the other's rows are being written. Each still stores whole batches or nothing."""
+        context = multiprocessing.get_context("fork")
+        messages = context.SimpleQueue()
+        connections.close_all()  # each process opens its own
+        processes = [
+            context.Process(
+                target=_load_part, args=(self.account.pk, file, part, self.batch_size, messages), daemon=True
+            )
+            for part in parts
+        ]
+        for process in processes:
+            process.start()
+        running, failure = len(processes), None
+        while running:
+            kind, *values = messages.get()
+            if kind == "batch":
+                self._on_batch(*values)
+            elif kind == "reject":
+                self._reject(*values)
+            else:  # "done", with the worker's error if it failed
+                running -= 1
+                failure = failure or values[0]
+        for process in processes:
+            process.join()
+        if failure:
+            raise CommandError(f"The import stopped: {failure}. Batches stored before that are kept.")
+
+    def _on_batch(self, stored: int, already: int, read: int) -> None:
+        self.stored += stored
+        self.already += already
+        self.progress.read += read
         self.progress.update(self.stored + self.already, self.rejected)
-        gc.collect(0)  # the few cycles a batch makes (ORM internals) go now, while they are young
 
     def _reject(self, number: int, reason: str) -> None:
         self.rejected += 1
@@ -123,6 +141,102 @@ class Command(BaseCommand):
         stored, already = ticket_events_backfill(account=self.account, batch_size=self.batch_size, on_batch=on_batch)
         progress.done()
         self.stdout.write(f"Backfilled {stored:,} ticket events ({already:,} already there).")
+
+
+# Files from this size up are split between processes (smaller ones aren't worth starting them).
+_SPLIT_FROM_BYTES = 4 * 1024 * 1024
+
+
+class _Part(NamedTuple):
+    start: int  # byte offset of its first line
+    end: int | None  # byte offset where the next part starts (None: to the end)
+    first_line: int  # the number of its first line in the file
+
+
+def _split(path: Path, count: int) -> list[_Part]:
+    """The file cut into `count` parts of about the same size, each starting at a line."""
+    size = path.stat().st_size
+    starts = [0]
+    with path.open("rb") as stream:
+        for n in range(1, count):
+            stream.seek(max(size * n // count, starts[-1]))
+            stream.readline()  # on to the start of the next line
+            starts.append(stream.tell())
+        starts = sorted(set(s for s in starts if s < size)) or [0]
+        parts, line, position = [], 1, 0
+        for i, start in enumerate(starts):
+            stream.seek(position)
+            line += stream.read(start - position).count(b"\n")
+            position = start
+            parts.append(_Part(start, starts[i + 1] if i + 1 < len(starts) else None, line))
+    return parts
+
+
+def _load(account_id: int, stream, part: _Part, batch_size: int, on_batch, on_reject) -> None:
+    """Read the part's lines and store them batch by batch; report each batch (stored, already there,
+    bytes read) and each rejected line (number, reason)."""
+    account = Account.objects.get(pk=account_id)
+    resolution = Resolution()
+    decode = JSON_DECODER.decode
+    batch, numbers, read = [], [], 0
+
+    def store() -> None:
+        outcomes = profile_events_store(
+            account=account, actor_id=None, items=batch, resolution=resolution, allow_support_source=True
+        )
+        stored = already = 0
+        for number, outcome in zip(numbers, outcomes):
+            if outcome.errors:
+                on_reject(number, "; ".join(f"{f}: {m}" if f else str(m) for f, (_c, m) in outcome.errors.items()))
+            elif outcome.stored.created:
+                stored += 1
+            else:
+                already += 1
+        on_batch(stored, already, read)
+        gc.collect(0)  # the few cycles a batch makes (ORM internals) go now, while they are young
+
+    with stream:
+        if part.start:
+            stream.seek(part.start)
+        position = part.start
+        for number, raw in enumerate(stream, part.first_line):
+            read += len(raw)
+            position += len(raw)
+            if raw.strip():
+                try:
+                    batch.append(decode(raw.decode()))
+                    numbers.append(number)
+                except UnicodeDecodeError:
+                    on_reject(number, "not UTF-8 text")
+                except (ValueError, RecursionError) as error:
+                    on_reject(number, f"not valid JSON ({error})")
+            if len(batch) >= batch_size:
+                store()
+                batch, numbers, read = [], [], 0
+            if part.end is not None and position >= part.end:
+                break
+        if batch or read:
+            store()
+
+
+def _load_part(account_id: int, file: str, part: _Part, batch_size: int, messages) -> None:
+    """A worker process: load one part, telling the parent what happens through `messages`."""
+    error = None
+    gc.disable()
+    try:
+        _load(
+            account_id,
+            open(file, "rb"),  # noqa: SIM115 - closed by _load
+            part,
+            batch_size,
+            lambda *values: messages.put(("batch", *values)),
+            lambda *values: messages.put(("reject", *values)),
+        )
+    except Exception as exc:  # noqa: BLE001 - reported by the parent, which fails the command
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        connections.close_all()
+        messages.put(("done", error))
 
 
 class _Progress:
