@@ -8,6 +8,7 @@ matches becomes a new customer when it has an email or an external id (as in the
 
 import datetime
 import functools
+import json
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from typing import NamedTuple
@@ -279,7 +280,11 @@ def customers_for_identifiers(*, account_id: int, identifiers: Iterable[tuple[st
         # Plain SQL: each API event runs this, and the ORM takes longer to build it than the database to run it.
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute(_FIND_CONTACTS.format(values="= ANY(%s)"), [account_id, chunk])
+                # The values go as one JSON array: far quicker to send than a typed array of texts.
+                cursor.execute(
+                    _FIND_CONTACTS.format(values="IN (SELECT jsonb_array_elements_text(%s::jsonb))"),
+                    [account_id, json.dumps(chunk)],
+                )
             else:
                 cursor.execute(
                     _FIND_CONTACTS.format(values=f"IN ({', '.join(['%s'] * len(chunk))})"), [account_id, *chunk]
