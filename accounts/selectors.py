@@ -15,20 +15,32 @@ def account_for_host(host: str) -> Account | None:
     labels = hostname.split(".")
     named = labels[0] if len(labels) > 1 else settings.DEFAULT_ACCOUNT_SUBDOMAIN
     # Plain SQL: every request runs this, and building it through the ORM costs more than running it.
-    sql, names = _account_query()
+    sql, names, converters = _account_query()
     with connection.cursor() as cursor:
         cursor.execute(sql, [named, settings.DEFAULT_ACCOUNT_SUBDOMAIN, named])
         row = cursor.fetchone()
-    return None if row is None else Account.from_db(connection.alias, names, row)
+    if row is None:
+        return None
+    if converters:  # values as the ORM would give them (SQLite's times, for one)
+        row = list(row)
+        for index, column, convert in converters:
+            row[index] = convert(row[index], column, connection)
+    return Account.from_db(connection.alias, names, row)
 
 
 @functools.cache
-def _account_query() -> tuple[str, list[str]]:
-    """The named account first, else the default one; every column, for a whole Account."""
+def _account_query() -> tuple[str, list[str], list]:
+    """The named account first, else the default one; every column, for a whole Account, with the
+    database's converters for each."""
     fields = Account._meta.concrete_fields
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # the model's own names
     sql = f"SELECT {columns} FROM accounts_account WHERE subdomain IN (%s, %s) ORDER BY subdomain = %s DESC LIMIT 1"  # noqa: S608
-    return sql, [f.attname for f in fields]
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(Account._meta.db_table)
+        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            converters.append((index, column, convert))
+    return sql, [f.attname for f in fields], converters
 
 
 def uses_new_profile(member: User) -> bool:

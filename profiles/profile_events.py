@@ -309,13 +309,18 @@ def _chunks(values: list, size: int = 1000):
 
 def _create_customers(account: Account, actor_id: int | None, unknown: dict[int, _Parsed], resolution) -> None:
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    wanted = []
     for parsed in unknown.values():
-        if _customer_of(parsed, resolution) is not None:
-            continue  # an earlier item of this batch created them
         identifiers = dict(parsed.identifiers[::-1])  # the first of each type wins
         email, external_id = identifiers.get("email", ""), identifiers.get("external_id", "")
-        if not email and not external_id:
-            continue
+        if email or external_id:
+            wanted.append((email, external_id, parsed))
+    # Created in one order by every writer: two batches naming the same new people (two processes of an
+    # import, two requests) wait on each other in turn instead of deadlocking.
+    wanted.sort(key=lambda w: (w[0], w[1]))
+    for email, external_id, parsed in wanted:
+        if _customer_of(parsed, resolution) is not None:
+            continue  # an earlier item of this batch created them
         try:
             with transaction.atomic():
                 customer = customer_create(

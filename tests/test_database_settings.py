@@ -1,0 +1,129 @@
+"""The database settings read from the environment, and the account each request's host names."""
+
+import pytest
+from django.test import override_settings
+
+from accounts.models import Account
+from accounts.selectors import account_for_host
+from config.env import ConfigError, env_database
+
+LOCAL = "var/local.sqlite3"  # the file used when no URL is set
+PREPARED = {"server_side_binding", "prepare_threshold"}
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    """Set the database URL (and, optionally, the prepared statements switch) as the environment would."""
+    monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
+
+    def set(url: str | None, prepared: str | None = None) -> None:
+        if url is None:
+            monkeypatch.delenv("X", raising=False)
+        else:
+            monkeypatch.setenv("X", url)
+        if prepared is not None:
+            monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", prepared)
+
+    return set
+
+
+# env_database
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_a_postgresql_database_keeps_repeated_queries_prepared(environment, scheme):
+    environment(f"{scheme}://app@db.internal:5432/helpdesk")
+
+    config = env_database("X", LOCAL)
+
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["OPTIONS"]["server_side_binding"] is True
+    assert config["OPTIONS"]["prepare_threshold"] == 3
+
+
+@pytest.mark.parametrize("off", ["false", "0", "no", "off"])
+def test_prepared_statements_can_be_turned_off_for_a_pooler(environment, off):
+    environment("postgres://app@db.internal:5432/helpdesk", prepared=off)
+
+    config = env_database("X", LOCAL)
+
+    assert PREPARED.isdisjoint(config.get("OPTIONS", {}))
+    assert config["NAME"] == "helpdesk"
+
+
+def test_options_given_in_the_url_are_kept_beside_prepared_statements(environment):
+    environment("postgres://app@db.internal:5432/helpdesk?sslmode=require")
+
+    config = env_database("X", LOCAL)
+
+    assert config["OPTIONS"] == {"sslmode": "require", "server_side_binding": True, "prepare_threshold": 3}
+
+
+def test_a_sqlite_url_gets_no_prepared_statement_options(environment):
+    environment("sqlite:////tmp/elsewhere.sqlite3")
+
+    config = env_database("X", LOCAL)
+
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert PREPARED.isdisjoint(config.get("OPTIONS", {}))
+
+
+def test_no_url_means_the_local_sqlite_file_without_options(environment):
+    environment(None, prepared="true")
+
+    config = env_database("X", LOCAL)
+
+    assert config == {"ENGINE": "django.db.backends.sqlite3", "NAME": LOCAL}
+
+
+def test_a_bad_prepared_statements_switch_stops_start_up_naming_it(environment):
+    environment("postgres://app@db.internal:5432/helpdesk", prepared="sometimes")
+
+    with pytest.raises(ConfigError, match="DATABASE_PREPARED_STATEMENTS"):
+        env_database("X", LOCAL)
+
+
+# account_for_host
+
+
+@pytest.mark.parametrize("host", ["acme.localhost", "acme.localhost:8000", "ACME.Helpdesk.example"])
+@override_settings(DEFAULT_ACCOUNT_SUBDOMAIN="globex")
+def test_a_hosts_first_label_names_the_account(acme, globex, host):
+    account = account_for_host(host)
+
+    assert account == acme
+
+
+def columns(account: Account) -> dict:
+    return {field.attname: getattr(account, field.attname) for field in Account._meta.concrete_fields}
+
+
+def test_the_account_comes_back_whole(acme):
+    account = account_for_host("acme.localhost")
+
+    assert columns(account) == columns(Account.objects.get(pk=acme.pk))
+    assert account._state.adding is False
+
+
+@pytest.mark.parametrize("host", ["nowhere.localhost", "nowhere.localhost:8000"])
+@override_settings(DEFAULT_ACCOUNT_SUBDOMAIN="globex")
+def test_an_unknown_subdomain_falls_back_to_the_default_account(acme, globex, host):
+    account = account_for_host(host)
+
+    assert account == globex
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:8000"])
+@override_settings(DEFAULT_ACCOUNT_SUBDOMAIN="globex")
+def test_a_bare_host_is_the_default_account(acme, globex, host):
+    account = account_for_host(host)
+
+    assert account == globex
+
+
+@pytest.mark.parametrize("host", ["localhost", "nowhere.localhost"])
+@override_settings(DEFAULT_ACCOUNT_SUBDOMAIN="missing")
+def test_no_account_when_the_default_one_does_not_exist(acme, host):
+    account = account_for_host(host)
+
+    assert account is None
