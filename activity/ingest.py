@@ -187,32 +187,35 @@ def _copy(account_id: int, events: Sequence[NewEvent], received_at: datetime.dat
         if any(events[i].client_id is not None for i in fresh):
             try:
                 with transaction.atomic():
-                    _copy_fresh(account_id, events, fresh, received_at, results)
+                    _copy_fresh(account_id, events, fresh, received_at, results, identified=True)
             except IntegrityError:
                 # A concurrent request stored one of these client ids since we looked (we waited for it to
                 # commit): store them one by one, each skipped if already there.
                 for i in fresh:
                     results[i] = _insert_one(account_id, events[i], received_at)
         else:
-            _copy_fresh(account_id, events, fresh, received_at, results)
+            _copy_fresh(account_id, events, fresh, received_at, results, identified=False)
     _resolve_repeats(repeats, results)
     return results
 
 
-def _copy_fresh(account_id: int, events: Sequence[NewEvent], fresh: list[int], received_at, results: list) -> None:
-    """Count the events in their kinds and COPY them in, ids taken in input order."""
+def _copy_fresh(
+    account_id: int, events: Sequence[NewEvent], fresh: list[int], received_at, results: list, *, identified: bool
+) -> None:
+    """Count the events in their kinds and COPY them in, ids taken in input order. `identified`: some
+    carry a client id."""
     kinds = _kind_ids(events, fresh)
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor
         cursor.execute(_NEXT_IDS.format(sequence=_event_sequence()), [len(fresh)])
         ids = dict(zip(fresh, (row[0] for row in cursor.fetchall())))
-        if events[fresh[0]].client_id is None and events[fresh[-1]].client_id is None:
-            # Rows sorted as the timeline index sorts them touch each index page once, not at random.
-            order = sorted(fresh, key=lambda i: (events[i].customer_id, events[i].occurred_at))
-        else:
+        if identified:
             # One order of client ids for every writer: two batches sharing some wait on each other in
             # the same order, and never deadlock.
             order = sorted(fresh, key=lambda i: events[i].client_id or "")
+        else:
+            # Rows sorted as the timeline index sorts them touch each index page once, not at random.
+            order = sorted(fresh, key=lambda i: (events[i].customer_id, events[i].occurred_at))
         with connection.wrap_database_errors, cursor.copy(_COPY_EVENTS) as copy:
             copy.set_types(_COPY_TYPES)
             write_row = copy.write_row

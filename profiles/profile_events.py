@@ -113,10 +113,13 @@ def profile_event_store(*, account: Account, actor_id: int | None, item) -> Outc
             return Outcome(None, None, None, invalid.errors)
         if len(parsed.identifiers) == 1:
             [(type, value)] = parsed.identifiers
-            query = _ONE_CUSTOMER_BY_EXTERNAL_ID if type == "external_id" else _ONE_CUSTOMER_BY_CONTACT
+            if type == "external_id":
+                customer = (_ONE_CUSTOMER_BY_EXTERNAL_ID, [account.pk, value, Role.END_USER])
+            else:
+                customer = (_ONE_CUSTOMER_BY_CONTACT, [account.pk, value, type, Role.END_USER])
             found = event_insert_for(
                 account_id=account.pk,
-                customer=(query, [account.pk, value, Role.END_USER]),
+                customer=customer,
                 event=parsed.event,
                 received_at=now,
             )
@@ -132,7 +135,7 @@ def profile_event_store(*, account: Account, actor_id: int | None, item) -> Outc
 _ONE_CUSTOMER_BY_CONTACT = """
 SELECT min(identity.user_id) AS id
 FROM profiles_identity identity JOIN accounts_user person ON person.id = identity.user_id
-WHERE identity.account_id = %s AND identity.value = %s
+WHERE identity.account_id = %s AND identity.value = %s AND identity.type = %s
 HAVING count(DISTINCT identity.user_id) = 1 AND bool_and(person.role = %s)
 """
 _ONE_CUSTOMER_BY_EXTERNAL_ID = "SELECT id FROM accounts_user WHERE account_id = %s AND external_id = %s AND role = %s"

@@ -3,6 +3,7 @@
 import datetime
 import io
 import json
+import os
 import re
 
 import pytest
@@ -98,6 +99,27 @@ def test_two_processes_meeting_the_same_new_people_in_opposite_orders_both_finis
     assert err.getvalue() == ""
     assert "Imported 400 events (0 already there); 0 lines rejected." in out.getvalue()
     assert User.objects.filter(account=acme, email__in=emails).count() == 200
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_outright_fails_the_import_instead_of_hanging(tmp_path, acme, carol, monkeypatch):
+    monkeypatch.setattr(import_events, "_SPLIT_FROM_BYTES", 1)
+    real_load_part = import_events._load_part
+
+    def killed_on_its_second_part(account_id, file, part, batch_size, messages):
+        if part.start:
+            os._exit(9)  # as if killed: no "done" message, no exception
+        real_load_part(account_id, file, part, batch_size, messages)
+
+    monkeypatch.setattr(import_events, "_load_part", killed_on_its_second_part)
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(line(n) for n in range(1, 41)) + "\n")
+
+    with pytest.raises(CommandError, match="ended without finishing"):
+        call_command("import_events", str(path), account="acme", workers=2, stdout=io.StringIO())
+
+    assert 0 < Event.objects.count() < 40
 
 
 @on_postgresql

@@ -1,6 +1,7 @@
 import gc
 import multiprocessing
 import os
+import queue
 import sys
 import time
 from pathlib import Path
@@ -91,7 +92,7 @@ class Command(BaseCommand):
         """One process per part of the file, each with its own database connection: while one parses,
         the other's rows are being written. Each still stores whole batches or nothing."""
         context = multiprocessing.get_context("fork")
-        messages = context.SimpleQueue()
+        messages = context.Queue()
         connections.close_all()  # each process opens its own
         processes = [
             context.Process(
@@ -103,7 +104,14 @@ class Command(BaseCommand):
             process.start()
         running, failure = len(processes), None
         while running:
-            kind, *values = messages.get()
+            try:
+                kind, *values = messages.get(timeout=1)
+            except queue.Empty:
+                # A process killed outright never says it is done: stop waiting once all have exited.
+                if all(process.exitcode is not None for process in processes) and messages.empty():
+                    failure = failure or "a worker process ended without finishing its part"
+                    break
+                continue
             if kind == "batch":
                 self._on_batch(*values)
             elif kind == "reject":
