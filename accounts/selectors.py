@@ -11,30 +11,53 @@ from accounts.models import Account, ApiToken, AuditEntry, User
 
 def account_for_host(host: str) -> Account | None:
     """The account named by the host's first label, else the default account."""
+    account, _token = account_and_token_for_host(host, None)
+    return account
+
+
+def account_and_token_for_host(host: str, token_hash: str | None) -> tuple[Account | None, tuple | None]:
+    """The host's account (as `account_for_host`) and, in the same query, that account's active API token
+    with this hash as (id, created_by_id), or None. An API request needs both: one round trip, not two."""
     hostname = host.split(":", 1)[0].lower()
     labels = hostname.split(".")
     named = labels[0] if len(labels) > 1 else settings.DEFAULT_ACCOUNT_SUBDOMAIN
     # Plain SQL: every request runs this, and building it through the ORM costs more than running it.
-    sql, names, converters = _account_query()
+    sql, names, converters = _account_query(with_token=token_hash is not None)
+    params = [named, settings.DEFAULT_ACCOUNT_SUBDOMAIN, named]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [named, settings.DEFAULT_ACCOUNT_SUBDOMAIN, named])
+        cursor.execute(sql, params if token_hash is None else [token_hash, *params])
         row = cursor.fetchone()
     if row is None:
-        return None
-    if converters:  # values as the ORM would give them (SQLite's times, for one)
-        row = list(row)
-        for index, column, convert in converters:
-            row[index] = convert(row[index], column, connection)
-    return Account.from_db(connection.alias, names, row)
+        return None, None
+    row = list(row)
+    token = None
+    if token_hash is not None:
+        token_id, created_by_id = row[len(names) :]
+        row = row[: len(names)]
+        token = None if token_id is None else (token_id, created_by_id)
+    for index, column, convert in converters:  # values as the ORM would give them (SQLite's times, for one)
+        row[index] = convert(row[index], column, connection)
+    return Account.from_db(connection.alias, names, row), token
 
 
 @functools.cache
-def _account_query() -> tuple[str, list[str], list]:
+def _account_query(*, with_token: bool) -> tuple[str, list[str], list]:
     """The named account first, else the default one; every column, for a whole Account, with the
-    database's converters for each."""
+    database's converters for each; optionally followed by the id and creator of its active token with
+    a given hash."""
     fields = Account._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)  # the model's own names
-    sql = f"SELECT {columns} FROM accounts_account WHERE subdomain IN (%s, %s) ORDER BY subdomain = %s DESC LIMIT 1"  # noqa: S608
+    columns = ", ".join(f"account.{connection.ops.quote_name(f.column)}" for f in fields)  # the model's own names
+    extra_columns = joined = ""
+    if with_token:
+        extra_columns = ", token.id, token.created_by_id"
+        joined = (
+            " LEFT JOIN accounts_apitoken token ON token.account_id = account.id"
+            " AND token.secret_hash = %s AND token.revoked_at IS NULL"
+        )
+    sql = (
+        f"SELECT {columns}{extra_columns} FROM accounts_account account{joined} "  # noqa: S608
+        "WHERE account.subdomain IN (%s, %s) ORDER BY account.subdomain = %s DESC LIMIT 1"
+    )
     converters = []
     for index, field in enumerate(fields):
         column = field.get_col(Account._meta.db_table)

@@ -100,23 +100,41 @@ def _credentials(header: str) -> tuple[str | None, str]:
     raise _unauthorized()
 
 
+API_PATH_PREFIX = "/api/"  # where config.urls mounts the API: its requests look up their token with their account
+
+# The account's active token with this hash: (id, created_by_id).
 _FIND_BY_HASH = (
-    "SELECT id, account_id, created_by_id FROM accounts_apitoken WHERE secret_hash = %s AND revoked_at IS NULL"
+    "SELECT id, created_by_id FROM accounts_apitoken WHERE secret_hash = %s AND account_id = %s AND revoked_at IS NULL"
 )
+_NOT_LOOKED_UP = object()
+
+
+def presented_token_hash(request) -> str | None:
+    """The hash of the API token the request presents, or None when it presents nothing that could be one."""
+    try:
+        _email, secret = _credentials(request.META.get("HTTP_AUTHORIZATION", ""))
+    except ApiError:
+        return None
+    if not secret or len(secret) > _MAX_TOKEN_LENGTH:
+        return None
+    return token_hash(secret)
 
 
 def _authenticate(request) -> ApiCaller:
     email, secret = _credentials(request.META.get("HTTP_AUTHORIZATION", ""))
     if not secret or len(secret) > _MAX_TOKEN_LENGTH:
         raise _unauthorized()
-    # Plain SQL: every API request runs this, and building it through the ORM costs more than running it.
-    with connection.cursor() as cursor:
-        cursor.execute(_FIND_BY_HASH, [token_hash(secret)])
-        found = cursor.fetchone()
-    # A token works only on its own account's host: another account's token is as good as none.
-    if found is None or found[1] != request.account.id:
+    # AccountMiddleware found the token with the account (one query for both) on API paths.
+    found = getattr(request, "api_token_found", _NOT_LOOKED_UP)
+    if found is _NOT_LOOKED_UP:
+        with connection.cursor() as cursor:
+            cursor.execute(_FIND_BY_HASH, [token_hash(secret), request.account.id])
+            found = cursor.fetchone()
+    # Only the request's own account's tokens count: another account's token is as good as none.
+    if found is None:
         raise _unauthorized()
-    token_id, account_id, actor_id = found
+    token_id, actor_id = found
+    account_id = request.account.id
     if email is not None:
         actor_id = (
             User.objects.filter(account_id=account_id, email=email, role__in=[Role.AGENT, Role.ADMIN], suspended=False)

@@ -7,11 +7,13 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.test import Client, override_settings
+from django.http import JsonResponse
+from django.test import Client, RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiToken, AuditEntry
 from accounts.services import api_token_create, api_token_revoke
-from accounts.tokens import token_hash
+from accounts.tokens import api_token_required, token_hash
 from activity.models import Event
 from demo.factories import AdminFactory
 from tests.conftest import client_for
@@ -234,6 +236,37 @@ def test_a_token_only_works_on_its_own_accounts_host(acme, globex, carol, dave, 
     theirs = api_token_create(account=globex, actor=charlie, name="Theirs")[1]
     assert send(theirs, host="acme.localhost").status_code == 401
     assert not Event.objects.exists()
+
+
+def test_a_token_view_outside_the_api_path_looks_the_token_up_itself(acme, globex, alice, charlie, secret):
+    # AccountMiddleware finds the token together with the account only under /api/; a token view
+    # mounted elsewhere must still check the token, and still only against the request's account.
+    @api_token_required
+    def view(request):
+        return JsonResponse({"token": request.api_caller.token_id})
+
+    def call(token, account):
+        request = RequestFactory().get("/elsewhere", HTTP_AUTHORIZATION=f"Bearer {token}")
+        request.account = account
+        return view(request)
+
+    assert json.loads(call(secret, acme).content) == {"token": ApiToken.objects.get(account=acme).pk}
+    assert call(secret, globex).status_code == 401
+    assert call("hdk_wrong", acme).status_code == 401
+
+
+def test_an_api_request_finds_its_account_and_token_in_one_query(acme, carol, secret):
+    send(secret)  # the token's "last used" is written once a minute: out of the way
+
+    with CaptureQueriesContext(connection) as queries:
+        response = Client(HTTP_HOST="acme.localhost").get(
+            f"/api/v2/users/{carol.pk}/events", HTTP_AUTHORIZATION=f"Bearer {secret}"
+        )
+
+    assert response.status_code == 200
+    first = queries.captured_queries[0]["sql"]
+    assert "accounts_account" in first and "accounts_apitoken" in first
+    assert not any("accounts_apitoken" in q["sql"] for q in queries.captured_queries[1:])
 
 
 def test_zendesk_style_basic_auth_acts_as_the_named_team_member(acme, bob, carol, secret):

@@ -326,16 +326,16 @@ def test_a_token_is_refused_on_another_accounts_host(acme, alice, carol, globex)
 # Speed
 
 
-def test_storing_an_event_for_a_known_customer_takes_three_queries_on_postgresql(acme_api, carol):
+def test_storing_an_event_for_a_known_customer_takes_two_queries_on_postgresql(acme_api, carol):
     with CaptureQueriesContext(connection) as queries:
         response = post(acme_api, body(id="e1"))
 
     assert response.status_code == 202
     # This endpoint takes every event an app sends, one request each: its cost is the ingestion rate.
-    # Account from the host, token (+ its "last used" once a minute), then one statement finding the
-    # customer by identifier, storing the event and counting it. SQLite has no such statement: it looks
-    # the customer up, then the event id, then inserts and counts.
-    expected = 4 if connection.vendor == "postgresql" else 7
+    # Account from the host with the token in the same query (+ the token's "last used" once a minute),
+    # then one statement finding the customer by identifier, storing the event and counting it. SQLite
+    # has no such statement: it looks the customer up, then the event id, then inserts and counts.
+    expected = 3 if connection.vendor == "postgresql" else 6
     assert len(queries) == expected, [q["sql"] for q in queries]
 
     with CaptureQueriesContext(connection) as queries:
