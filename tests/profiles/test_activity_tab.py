@@ -206,6 +206,12 @@ def test_times_show_in_the_agents_time_zone(new_page, bob, carol):
     page = new_page.get(f"/agent/users/{carol.pk}/").content.decode()
 
     assert "Jan. 15, 2024, 9 p.m." in page
+    assert '<time datetime="2024-01-15T21:00:00+09:00">' in page
+
+    bob.locale = "fr"
+    bob.save(update_fields=["locale"])
+
+    assert "15 janvier 2024 21:00" in new_page.get(f"/agent/users/{carol.pk}/").content.decode()
 
 
 # Query counts. Why these numbers: session + user + account (3); the customer (1, plus identities and
