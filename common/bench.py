@@ -80,21 +80,12 @@ class WsgiCaller:
             **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()},
         }
 
-    def __call__(
-        self,
-        method: str,
-        path: str,
-        body: bytes = b"",
-        content_type: str = "application/json",
-        headers: dict[str, str] | None = None,
-    ) -> int:
-        path, _sep, query = path.partition("?")
+    def __call__(self, method: str, path: str, body: bytes = b"", content_type: str = "application/json") -> int:
         environ = {
             **self.base,
-            **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()},
             "REQUEST_METHOD": method,
             "PATH_INFO": path,
-            "QUERY_STRING": query,
+            "QUERY_STRING": "",
             "CONTENT_TYPE": content_type,
             "CONTENT_LENGTH": str(len(body)),
             "wsgi.input": io.BytesIO(body),
