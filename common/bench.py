@@ -1,8 +1,10 @@
 """Server-side timing for benchmark commands: requests go through the whole Django stack in-process."""
 
 import io
+import math
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.handlers.wsgi import WSGIHandler
@@ -34,22 +36,33 @@ class _QueryTimer:
             self.count += 1
 
 
-def measure(label: str, call, *, runs: int = 60, warmup: int = 5) -> Timing:
-    """Run `call` `runs` times after a warm-up; p50/p95 of the wall time, median database time per run."""
-    for _ in range(warmup):
-        call()
-    samples, db_samples, counts = [], [], []
-    for _ in range(runs):
-        timer = _QueryTimer()
-        with connection.execute_wrapper(timer):
-            start = time.perf_counter()
+def measure(cases: list[tuple[str, Callable[[], object]]], *, runs: int = 60, rounds: int = 5) -> list[Timing]:
+    """Time each (label, call) `runs` times after a warm-up: p50/p95 of the wall time, median database
+    time per run. The runs are spread over `rounds` passes through all the cases, so that on a shared
+    machine, whose speed drifts from one second to the next, every case sees the same drift and the
+    ratios between them hold."""
+    for _label, call in cases:
+        for _ in range(5):
             call()
-            samples.append((time.perf_counter() - start) * 1000)
-        db_samples.append(timer.seconds * 1000)
-        counts.append(timer.count)
-    samples.sort()
-    p95 = samples[max(0, int(round(len(samples) * 0.95)) - 1)]
-    return Timing(label, statistics.median(samples), p95, statistics.median(db_samples), max(counts))
+    samples: dict[str, tuple[list[float], list[float], list[int]]] = {label: ([], [], []) for label, _ in cases}
+    per_round = math.ceil(runs / rounds)
+    for _ in range(rounds):
+        for label, call in cases:
+            wall, db, counts = samples[label]
+            for _ in range(per_round):
+                timer = _QueryTimer()
+                with connection.execute_wrapper(timer):
+                    start = time.perf_counter()
+                    call()
+                    wall.append((time.perf_counter() - start) * 1000)
+                db.append(timer.seconds * 1000)
+                counts.append(timer.count)
+    timings = []
+    for label, (wall, db, counts) in samples.items():
+        wall.sort()
+        p95 = wall[max(0, int(round(len(wall) * 0.95)) - 1)]
+        timings.append(Timing(label, statistics.median(wall), p95, statistics.median(db), max(counts)))
+    return timings
 
 
 def report(stdout, timings: list[Timing], baseline: Timing) -> None:
@@ -80,12 +93,21 @@ class WsgiCaller:
             **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()},
         }
 
-    def __call__(self, method: str, path: str, body: bytes = b"", content_type: str = "application/json") -> int:
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> int:
+        path, _sep, query = path.partition("?")
         environ = {
             **self.base,
+            **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()},
             "REQUEST_METHOD": method,
             "PATH_INFO": path,
-            "QUERY_STRING": "",
+            "QUERY_STRING": query,
             "CONTENT_TYPE": content_type,
             "CONTENT_LENGTH": str(len(body)),
             "wsgi.input": io.BytesIO(body),
