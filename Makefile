@@ -44,7 +44,7 @@ bench: setup
 	$(PY) manage.py bench_profile
 
 lock:
-	$(PY) -m pip freeze --exclude-editable | sed '1i # Pinned runtime and test dependencies (the whole resolved set). Regenerate with `make lock`.' > requirements.lock
+	$(PY) -m pip freeze --exclude-editable | sed '1i # Pinned runtime and test dependencies (the whole resolved set). Regenerate with "make lock".' > requirements.lock
 
 clean:
 	rm -rf $(VENV) node_modules db.sqlite3 staticfiles

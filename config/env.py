@@ -54,6 +54,14 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     return value
 
 
+def env_redis_url(name: str) -> str:
+    """A Redis URL (redis://, rediss:// or unix://), or "" when unset."""
+    raw = os.environ.get(name, "").strip()
+    if raw and urlsplit(raw).scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigError(name, f"must be a redis://, rediss:// or unix:// URL, got {raw!r}")
+    return raw
+
+
 def env_database(name: str, sqlite_path: str) -> dict:
     raw = os.environ.get(name)
     if not raw:

@@ -6,7 +6,7 @@ import phonenumbers
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_choice, env_database, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_database, env_int, env_list, env_redis_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -168,9 +168,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})},
 }
 
-# Requests a minute each API token may make (0: unlimited). Counted in the cache, so per process unless
-# CACHES points at a shared cache.
+# Requests a minute each API token may make (0: unlimited). Counted in Redis when REDIS_URL is set (every
+# process shares the budget), else in each process's own memory.
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 2500)
+REDIS_URL = env_redis_url("REDIS_URL")
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "helpdesk")  # keys of this app's, on a Redis others may share
 # Event ingestion (the events API, imports) commits without waiting for the disk: a database crash may
 # lose the last fraction of a second of acknowledged events, never half a batch. Off = every commit waits.
 EVENTS_ASYNCHRONOUS_COMMIT = env_bool("EVENTS_ASYNCHRONOUS_COMMIT", True)
