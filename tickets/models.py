@@ -54,6 +54,10 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["requester", "-updated_at", "-id"], name="ticket_requester_updated_idx"),
             models.Index(fields=["requester", "status"], name="ticket_requester_status_idx"),
+            # The tickets tab's other sorts that an index can serve (status, priority and assignee sort on
+            # computed values: a customer's tickets are sorted in memory for those).
+            models.Index(fields=["requester", "subject", "id"], name="ticket_requester_subject_idx"),
+            models.Index(fields=["requester", "-created_at", "-id"], name="ticket_requester_created_idx"),
             models.Index(fields=["account", "-updated_at", "-id"], name="ticket_account_updated_idx"),
         ]
 
