@@ -87,6 +87,21 @@ def test_a_known_customer_on_postgresql_never_goes_the_long_way(acme_api, known,
     assert Event.objects.get().customer == known
 
 
+def test_events_of_a_kind_it_already_counted_add_to_its_tally_and_keep_the_latest_time(acme_api, known):
+    post(acme_api, body("email", CAROL["email"], created_at="2024-05-17T09:30:00Z"))
+    post(acme_api, body("email", CAROL["email"], created_at="2024-05-01T08:00:00Z"))  # an older one, sent later
+    refund = body("email", CAROL["email"], created_at="2024-05-02T08:00:00Z")
+    refund["event"]["type"] = "order_refunded"
+    post(acme_api, refund)
+
+    tallies = {k.type: (k.count, k.last_occurred_at.isoformat()) for k in EventKind.objects.filter(customer=known)}
+    assert tallies == {
+        "order_placed": (2, "2024-05-17T09:30:00+00:00"),
+        "order_refunded": (1, "2024-05-02T08:00:00+00:00"),
+    }
+    assert Event.objects.filter(customer=known).count() == 3
+
+
 @on_postgresql
 def test_an_event_for_a_customer_known_by_external_id_takes_two_queries(acme_api, known):
     post(acme_api, body("email", "erin@example.com"))  # the token's "last used" mark is written once a minute
