@@ -4,8 +4,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponseNotFound
 from django.utils import timezone, translation
 
-from accounts.selectors import account_and_token_for_host, account_for_host
-from accounts.tokens import API_PATH_PREFIX, presented_token_hash
+from accounts.selectors import account_and_token_for_host
+from accounts.tokens import presented_token_hash
 
 
 class AccountMiddleware:
@@ -15,12 +15,11 @@ class AccountMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        host = request.get_host()
-        if request.path_info.startswith(API_PATH_PREFIX):
-            # An API request also needs its token: found in the same query (api_token_required reads it).
-            request.account, request.api_token_found = account_and_token_for_host(host, presented_token_hash(request))
-        else:
-            request.account = account_for_host(host)
+        # A request presenting an API token gets it found with the account, in the same query (api_token_required
+        # reads it): the API answers every call with one round trip fewer.
+        request.account, request.api_token_found = account_and_token_for_host(
+            request.get_host(), presented_token_hash(request)
+        )
         if request.account is None:
             return HttpResponseNotFound("No helpdesk account here.", content_type="text/plain")
         user = request.user

@@ -17,7 +17,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -101,15 +100,6 @@ def _credentials(header: str) -> tuple[str | None, str]:
     raise _unauthorized()
 
 
-API_PATH_PREFIX = "/api/"  # where config.urls mounts the API: its requests look up their token with their account
-
-# The account's active token with this hash: (id, created_by_id).
-_FIND_BY_HASH = (
-    "SELECT id, created_by_id FROM accounts_apitoken WHERE secret_hash = %s AND account_id = %s AND revoked_at IS NULL"
-)
-_NOT_LOOKED_UP = object()
-
-
 def presented_token_hash(request) -> str | None:
     """The hash of the API token the request presents, or None when it presents nothing that could be one."""
     try:
@@ -122,16 +112,10 @@ def presented_token_hash(request) -> str | None:
 
 
 def _authenticate(request) -> ApiCaller:
-    email, secret = _credentials(request.META.get("HTTP_AUTHORIZATION", ""))
-    if not secret or len(secret) > _MAX_TOKEN_LENGTH:
-        raise _unauthorized()
-    # AccountMiddleware found the token with the account (one query for both) on API paths.
-    found = getattr(request, "api_token_found", _NOT_LOOKED_UP)
-    if found is _NOT_LOOKED_UP:
-        with connection.cursor() as cursor:
-            cursor.execute(_FIND_BY_HASH, [token_hash(secret), request.account.id])
-            found = cursor.fetchone()
-    # Only the request's own account's tokens count: another account's token is as good as none.
+    email, _secret = _credentials(request.META.get("HTTP_AUTHORIZATION", ""))
+    # AccountMiddleware found the presented token among the request's account's active ones, if it is one:
+    # another account's token is as good as none.
+    found = request.api_token_found
     if found is None:
         raise _unauthorized()
     token_id, actor_id = found

@@ -7,8 +7,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
+from django.test import Client
 
 
 @dataclass
@@ -90,8 +92,26 @@ class WsgiCaller:
             "wsgi.multithread": False,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
-            **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()},
+            **_http_headers(headers),
         }
+
+    @classmethod
+    def signed_in(cls, host: str, user) -> "WsgiCaller":
+        """A caller whose requests carry `user`'s session cookie, as their browser's would."""
+        client = Client(HTTP_HOST=host)
+        client.force_login(user)
+        name = settings.SESSION_COOKIE_NAME
+        return cls(host, {"Cookie": f"{name}={client.cookies[name].value}"})
+
+    def page(self, url: str, **headers: str) -> Callable[[], None]:
+        """A call that GETs `url` and fails unless it answers 200: one benchmark case."""
+
+        def call() -> None:
+            status = self("GET", url, headers=headers)
+            if status != 200:
+                raise RuntimeError(f"benchmark request for {url} failed with {status}")
+
+        return call
 
     def __call__(
         self,
@@ -104,7 +124,7 @@ class WsgiCaller:
         path, _sep, query = path.partition("?")
         environ = {
             **self.base,
-            **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()},
+            **_http_headers(headers),
             "REQUEST_METHOD": method,
             "PATH_INFO": path,
             "QUERY_STRING": query,
@@ -118,3 +138,8 @@ class WsgiCaller:
             pass
         getattr(result, "close", lambda: None)()
         return int(status[0].split(" ", 1)[0])
+
+
+def _http_headers(headers: dict[str, str] | None) -> dict[str, str]:
+    """Header names as WSGI environ keys: "HX-Target" -> "HTTP_HX_TARGET"."""
+    return {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in (headers or {}).items()}

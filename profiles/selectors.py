@@ -3,6 +3,7 @@
 import datetime
 import re
 import zoneinfo
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch, Q
@@ -60,15 +61,13 @@ def _indexed_candidates(account: Account, query: str) -> set[int] | None:
     or too many matches."""
     if connection.vendor != "postgresql" or len(query) < 3:
         return None
-    lowered = query.lower()
-    digits = re.sub(r"\D", "", query).lstrip("0")
+    terms = _SearchTerms.of(query)
     params = {
         "account": account.pk,
         "anywhere": f"%{_like_escaped(query)}%",
-        "lowered": f"%{_like_escaped(lowered)}%",
-        "tag": f"% {_like_escaped(lowered.replace(' ', '_'))} %",
-        # Too few digits to be a phone number: a pattern that matches nothing.
-        "digits": f"%{digits}%" if len(digits) >= 4 else "",
+        "lowered": f"%{_like_escaped(terms.lowered)}%",
+        "tag": f"% {_like_escaped(terms.tag)} %",
+        "digits": f"%{terms.digits}%" if terms.digits else None,  # NULL: LIKE matches nothing
         "limit": SEARCH_CANDIDATES + 1,
     }
     with connection.cursor() as cursor:
@@ -82,19 +81,33 @@ def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+@dataclass(frozen=True)
+class _SearchTerms:
+    """What a search query is compared with: lowered for emails and other contacts, as a tag, and its
+    digits when there are enough of them to be part of a phone number."""
+
+    lowered: str
+    tag: str
+    digits: str
+
+    @classmethod
+    def of(cls, query: str) -> "_SearchTerms":
+        lowered = query.lower()
+        digits = re.sub(r"\D", "", query).lstrip("0")
+        return cls(lowered, lowered.replace(" ", "_"), digits if len(digits) >= 4 else "")
+
+
 def _matches(account: Account, query: str) -> Q:
-    lowered = query.lower()
-    identities = Identity.objects.filter(account=account, value__contains=lowered)
-    digits = re.sub(r"\D", "", query).lstrip("0")
-    if len(digits) >= 4:
-        identities = Identity.objects.filter(account=account).filter(
-            Q(value__contains=lowered) | Q(type=IdentityType.PHONE, value__contains=digits)
-        )
+    terms = _SearchTerms.of(query)
+    contacts = Q(value__contains=terms.lowered)
+    if terms.digits:
+        contacts |= Q(type=IdentityType.PHONE, value__contains=terms.digits)
+    identities = Identity.objects.filter(account=account).filter(contacts)
     in_orgs = OrganizationMembership.objects.filter(account=account, organization__name__icontains=query)
-    tag = lowered.replace(" ", "_")
+    tag = terms.tag
     return (
         Q(name__icontains=query)
-        | Q(email__contains=lowered)
+        | Q(email__contains=terms.lowered)
         | Q(pk__in=identities.values("user_id"))
         | Q(pk__in=in_orgs.values("user_id"))
         | Q(tags=tag)

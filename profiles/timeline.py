@@ -161,6 +161,20 @@ def is_high_volume(type: str) -> bool:
     return type == "page_viewed" or type.endswith("_viewed")
 
 
+@dataclass(frozen=True)
+class ShownTime:
+    """A moment as a row shows it, several times over (machine-readable, exact, in the details): formatted
+    once, in the viewer's time zone and language, as the `date` filter's "c" and DATETIME_FORMAT would."""
+
+    iso: str
+    exact: str
+
+    @classmethod
+    def of(cls, moment: datetime.datetime) -> "ShownTime":
+        local = timezone.localtime(moment)
+        return cls(local.isoformat(), formats.date_format(local, "DATETIME_FORMAT"))
+
+
 @dataclass
 class TimelineRow:
     """One event, or a run of consecutive same-kind high-volume events shown as one group."""
@@ -192,23 +206,13 @@ class TimelineRow:
     def is_recent(self) -> bool:
         return timezone.now() - self.newest < datetime.timedelta(days=7)
 
-    # Each time shows several times over (machine-readable, exact, in the details): formatted once, in the
-    # viewer's time zone and language, as the `date` filter would.
     @cached_property
-    def newest_iso(self) -> str:
-        return timezone.localtime(self.newest).isoformat()
+    def newest_time(self) -> "ShownTime":
+        return ShownTime.of(self.newest)
 
     @cached_property
-    def newest_exact(self) -> str:
-        return formats.date_format(timezone.localtime(self.newest), "DATETIME_FORMAT")
-
-    @cached_property
-    def received_iso(self) -> str:
-        return timezone.localtime(self.event.received_at).isoformat()
-
-    @cached_property
-    def received_exact(self) -> str:
-        return formats.date_format(timezone.localtime(self.event.received_at), "DATETIME_FORMAT")
+    def received_time(self) -> "ShownTime":
+        return ShownTime.of(self.event.received_at)
 
     @property
     def properties_html(self) -> str:

@@ -7,13 +7,12 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.http import JsonResponse
-from django.test import Client, RequestFactory, override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import ApiToken, AuditEntry
 from accounts.services import api_token_create, api_token_revoke
-from accounts.tokens import api_token_required, token_hash
+from accounts.tokens import token_hash
 from activity.models import Event
 from demo.factories import AdminFactory
 from tests.conftest import client_for
@@ -238,21 +237,14 @@ def test_a_token_only_works_on_its_own_accounts_host(acme, globex, carol, dave, 
     assert not Event.objects.exists()
 
 
-def test_a_token_view_outside_the_api_path_looks_the_token_up_itself(acme, globex, alice, charlie, secret):
-    # AccountMiddleware finds the token together with the account only under /api/; a token view
-    # mounted elsewhere must still check the token, and still only against the request's account.
-    @api_token_required
-    def view(request):
-        return JsonResponse({"token": request.api_caller.token_id})
+def test_a_page_request_that_presents_a_token_is_served_as_any_other(acme, bob, secret):
+    # The middleware looks a presented token up with the account whatever the URL: a page must not care.
+    agent = client_for(bob)
 
-    def call(token, account):
-        request = RequestFactory().get("/elsewhere", HTTP_AUTHORIZATION=f"Bearer {token}")
-        request.account = account
-        return view(request)
+    response = agent.get("/agent/users/", HTTP_AUTHORIZATION=f"Bearer {secret}")
 
-    assert json.loads(call(secret, acme).content) == {"token": ApiToken.objects.get(account=acme).pk}
-    assert call(secret, globex).status_code == 401
-    assert call("hdk_wrong", acme).status_code == 401
+    assert response.status_code == 200
+    assert response.wsgi_request.account == acme
 
 
 def test_an_api_request_finds_its_account_and_token_in_one_query(acme, carol, secret):

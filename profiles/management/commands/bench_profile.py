@@ -9,11 +9,10 @@ import random
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
-from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Account, Role, User
-from common.bench import measure, report
+from common.bench import WsgiCaller, measure, report
 from demo.factories import demo_password_hash
 from profiles.models import Identity, IdentityType, PhoneLine
 from tickets.models import Priority, Status, Ticket
@@ -30,11 +29,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, tickets, customers, runs, **options):
         account, agent, customer = self._data_set(tickets, customers)
-        client = Client(HTTP_HOST=f"{account.subdomain}.localhost")
-        client.force_login(agent)
+        # Requests go straight to the WSGI application, as a server passes them, signed in as each agent.
+        host = f"{account.subdomain}.localhost"
+        get = WsgiCaller.signed_in(host, agent).page
+        legacy = WsgiCaller.signed_in(host, _team_member(account, "legacy@bench.test", prefers_new_profile=False))
         base = f"/agent/users/{customer.pk}/"
-        legacy = Client(HTTP_HOST=f"{account.subdomain}.localhost")
-        legacy.force_login(_team_member(account, "legacy@bench.test", prefers_new_profile=False))
         htmx = {"HX-Request": "true", "HX-Target": "tab-panel"}
         tabs = {"HX-Request": "true", "HX-Target": "profile-tabs"}
 
@@ -45,13 +44,10 @@ class Command(BaseCommand):
                 break
             cursor, depth = page.next_cursor, depth + 25
 
-        def get(url, **headers):
-            return lambda: _ok(client.get(url, headers=headers))
-
         cases = [
             ("trivial view (/healthz)", get("/healthz")),
             ("profile page, full load (tickets tab)", get(f"{base}?tab=tickets")),
-            ("legacy profile page, full load", lambda: _ok(legacy.get(base))),
+            ("legacy profile page, full load", legacy.page(base)),
             ("profile page, full load (details tab)", get(f"{base}?tab=details")),
             ("details tab partial", get(f"{base}?tab=details", **tabs)),
             ("tickets tab partial, first page", get(f"{base}?tab=tickets", **htmx)),
@@ -134,9 +130,3 @@ def _team_member(account, email: str, *, prefers_new_profile: bool) -> User:
         account=account, email=email, defaults=fields, create_defaults={**fields, "password": demo_password_hash()}
     )
     return member
-
-
-def _ok(response):
-    if response.status_code != 200:
-        raise RuntimeError(f"benchmark request failed with {response.status_code}")
-    return response

@@ -15,11 +15,10 @@ import statistics
 import tempfile
 import time
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Account, Role, User
@@ -63,14 +62,8 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             self.stderr.write("Note: the targets are for PostgreSQL; SQLite figures are only indicative.")
         account, agent, customer = self._data_set(events)
-        # Requests go straight to the WSGI application, as a server passes them (no test-client bookkeeping),
-        # signed in as the agent by their session cookie.
-        client = Client(HTTP_HOST=f"{account.subdomain}.localhost")
-        client.force_login(agent)
-        session = client.cookies[settings.SESSION_COOKIE_NAME].value
-        agent_browser = WsgiCaller(
-            f"{account.subdomain}.localhost", {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}
-        )
+        # Requests go straight to the WSGI application, as a server passes them, signed in as the agent.
+        agent_browser = WsgiCaller.signed_in(f"{account.subdomain}.localhost", agent)
         base = f"/agent/users/{customer.pk}/?tab=activity"
         panel = {"HX-Request": "true", "HX-Target": "tab-panel"}
         more = {"HX-Request": "true", "HX-Target": "timeline-more"}
@@ -81,8 +74,7 @@ class Command(BaseCommand):
         if skip_reads:
             return
 
-        def get(url, **headers):
-            return lambda: _ok(agent_browser("GET", url, headers=headers))
+        get = agent_browser.page
 
         depths = [d for d in (10, 10_000, 990_000) if d < total]
         cursors = {depth: _cursor_at(customer, depth) for depth in depths}
@@ -290,8 +282,3 @@ def _cursor_at(customer, depth: int) -> str:
     order = [f"-{name}" for name in names]
     values = Event.objects.filter(customer_id=customer.pk).order_by(*order).values_list(*names)[depth - 1]
     return encode_cursor(list(values))
-
-
-def _ok(status: int) -> None:
-    if status != 200:
-        raise RuntimeError(f"benchmark request failed with {status}")
