@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "tickets",
     "demo",
 ]
+# Developer tools (the benchmark commands) are installed for development only: production never loads them.
+if env_bool("DEV_TOOLS", DEBUG):
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -7,6 +7,8 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+if "devtools" not in INSTALLED_APPS:  # noqa: F405 - the benchmark commands have smoke tests
+    INSTALLED_APPS.append("devtools")  # noqa: F405
 
 # On SQLite, a file (not an in-memory database) for tests: the browser tests' live server answers each
 # request in its own thread, and an in-memory database shared across threads trips Django's checks.

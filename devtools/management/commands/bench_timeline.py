@@ -26,7 +26,7 @@ from accounts.services import api_token_create
 from activity.ingest import NewEvent, events_ingest
 from activity.models import Event, EventKind
 from activity.selectors import TIMELINE_KEYS
-from common.bench import WsgiCaller, measure, report
+from devtools.bench import WsgiCaller, measure, report
 from common.keyset import encode_cursor
 from demo.factories import demo_password_hash
 from profiles.services import customer_create

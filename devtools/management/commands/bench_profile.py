@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account, Role, User
-from common.bench import WsgiCaller, measure, report
+from devtools.bench import WsgiCaller, measure, report
 from demo.factories import demo_password_hash
 from profiles.models import Identity, IdentityType, PhoneLine
 from tickets.models import Priority, Status, Ticket
