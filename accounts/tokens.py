@@ -1,34 +1,28 @@
-"""API tokens: how they are made, checked and rate limited.
+"""API tokens: how they are made and how a request presents one.
 
 A token is a random secret shown once; only its SHA-256 is stored (a fast hash is enough for a secret
 with 256 bits of entropy, and it lets a request find its token with one indexed look-up). Clients send
 it as `Authorization: Bearer <token>`, or Zendesk-style as HTTP Basic `{email}/token:{token}` where the
-email names the team member the app acts as.
+email names the team member the app acts as. Checking a token and its rate limit is the API's job
+(`api.auth`); the account middleware only finds the presented token together with the account.
 """
 
 import base64
 import binascii
 import hashlib
-import math
 import secrets
-import time
-from dataclasses import dataclass
-from functools import wraps
-
-from django.conf import settings
-from django.core.cache import cache
-from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
-
-from accounts.models import ApiToken, Role, User
-from common.api import ApiError, field_error
-from common.ratelimit import window_hit
+from typing import NamedTuple
 
 TOKEN_PREFIX = "hdk_"  # noqa: S105 - a marker that says "helpdesk key", not a secret
 VISIBLE_LENGTH = 12  # "hdk_" and 8 characters of the secret: enough to tell tokens apart
 _MAX_TOKEN_LENGTH = 200
-_LAST_USED_EVERY = 60  # seconds: a token's "last used" is exact to the minute, not one write per request
+
+
+class Credentials(NamedTuple):
+    """What an Authorization header presents: the secret, and the email of Zendesk's Basic form (else None)."""
+
+    email: str | None
+    secret: str
 
 
 def token_generate() -> tuple[str, str, str]:
@@ -41,117 +35,26 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class ApiCaller:
-    """Who is calling: the token, its account and the team member the app acts as (None if unknown)."""
-
-    token_id: int
-    account_id: int
-    actor_id: int | None
-
-
-def api_token_required(view):
-    """API views only: a valid token of the request's account, within its rate limit; JSON 401/429 otherwise."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            caller = _authenticate(request)
-            limit, remaining = _spend(caller)
-        except ApiError as error:
-            return error.response()
-        request.api_caller = caller
-        try:
-            response = view(request, *args, **kwargs)
-        except ApiError as error:
-            response = error.response()
-        if limit:
-            response["X-Rate-Limit"] = str(limit)
-            response["X-Rate-Limit-Remaining"] = str(remaining)
-        return response
-
-    # Token auth carries no cookie, so there is no cross-site request to forge.
-    return csrf_exempt(wrapper)
-
-
-def _unauthorized() -> ApiError:
-    return ApiError(
-        401,
-        "Unauthorized",
-        _("Couldn't authenticate you."),
-        field_error("Authorization", "InvalidValue", _("Send an active API token of this account: Bearer <token>.")),
-        headers={"WWW-Authenticate": 'Bearer realm="api"'},
-    )
-
-
-def _credentials(header: str) -> tuple[str | None, str]:
+def presented_credentials(header: str) -> Credentials | None:
+    """The credentials an Authorization header presents, or None when it is missing or malformed."""
     scheme, _sep, value = header.partition(" ")
     scheme = scheme.lower()
     if scheme == "bearer":
-        return None, value.strip()
+        return Credentials(None, value.strip())
     if scheme == "basic":
         try:
             decoded = base64.b64decode(value.strip(), validate=True).decode()
         except (binascii.Error, ValueError):
-            raise _unauthorized() from None
+            return None
         email, sep, secret = decoded.partition("/token:")
         if sep:
-            return email.strip().lower(), secret
-    raise _unauthorized()
+            return Credentials(email.strip().lower(), secret)
+    return None
 
 
 def presented_token_hash(request) -> str | None:
     """The hash of the API token the request presents, or None when it presents nothing that could be one."""
-    try:
-        _email, secret = _credentials(request.META.get("HTTP_AUTHORIZATION", ""))
-    except ApiError:
+    credentials = presented_credentials(request.META.get("HTTP_AUTHORIZATION", ""))
+    if credentials is None or not credentials.secret or len(credentials.secret) > _MAX_TOKEN_LENGTH:
         return None
-    if not secret or len(secret) > _MAX_TOKEN_LENGTH:
-        return None
-    return token_hash(secret)
-
-
-def _authenticate(request) -> ApiCaller:
-    email, _secret = _credentials(request.META.get("HTTP_AUTHORIZATION", ""))
-    # AccountMiddleware found the presented token among the request's account's active ones, if it is one:
-    # another account's token is as good as none.
-    found = request.api_token_found
-    if found is None:
-        raise _unauthorized()
-    token_id, actor_id = found
-    account_id = request.account.id
-    if email is not None:
-        actor_id = (
-            User.objects.filter(account_id=account_id, email=email, role__in=[Role.AGENT, Role.ADMIN], suspended=False)
-            .values_list("id", flat=True)
-            .first()
-        )
-        if actor_id is None:
-            raise _unauthorized()
-    # Once a minute per process (the cache is each process's own memory): exact enough for "last used".
-    if cache.add(f"api-token-used:{token_id}", True, _LAST_USED_EVERY):
-        ApiToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())
-    return ApiCaller(token_id=token_id, account_id=account_id, actor_id=actor_id)
-
-
-def _spend(caller: ApiCaller) -> tuple[int, int]:
-    """Count one request against the token's budget for this minute: (limit, remaining), or a 429."""
-    limit = settings.API_RATE_LIMIT_PER_MINUTE
-    if not limit:
-        return 0, 0
-    now = time.time()
-    window = int(now // 60)
-    used = window_hit(f"api-rate:{caller.token_id}:{window}", 120)
-    if used is None:  # the shared counter is out of reach: let the request through, unlimited
-        return 0, 0
-    if used > limit:
-        retry_after = max(1, math.ceil((window + 1) * 60 - now))
-        raise ApiError(
-            429,
-            "TooManyRequests",
-            _("Rate limit exceeded: at most %(limit)s requests a minute per token. Retry after %(seconds)s s.")
-            % {"limit": limit, "seconds": retry_after},
-            field_error("Authorization", "RateLimited", _("This token has used its requests for this minute.")),
-            headers={"Retry-After": str(retry_after), "X-Rate-Limit": str(limit), "X-Rate-Limit-Remaining": "0"},
-        )
-    return limit, limit - used
+    return token_hash(credentials.secret)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts.models import Role
 from activity.models import Event
 
 
@@ -96,9 +97,9 @@ RETURNING id
 _FAST_COMMIT = "SELECT set_config('synchronous_commit', %s, true)"
 
 
-# One round trip for the API's single event: find its customer (the caller's query, which yields at most
-# one `id`), count the event in its kind (created if new) and store it pointing there. No customer: nothing
-# happens. A client id already stored stores nothing; the caller then takes the count back.
+# One round trip for the API's single event: find its customer (at most one `id`), count the event in its
+# kind (created if new) and store it pointing there. No customer: nothing happens. A client id already
+# stored stores nothing; the caller then takes the count back.
 _INSERT_ONE = """
 WITH fast AS MATERIALIZED (
     SELECT set_config('synchronous_commit', %s, true)
@@ -120,7 +121,23 @@ WITH fast AS MATERIALIZED (
 )
 SELECT kind.id, kind.customer_id, stored.id FROM kind LEFT JOIN stored ON true
 """
-_KNOWN_CUSTOMER = "SELECT %s::bigint AS id"
+# How an event names its customer: by id (already resolved), or by a column of the user that names one
+# person of the account: the primary email or the external id (each unique per account; the `<> ''`
+# matches the partial unique indexes even in a generic plan). Only an end user has a timeline.
+_CUSTOMER_BY = {
+    "id": "SELECT %s::bigint AS id",
+    "email": "SELECT id FROM accounts_user WHERE account_id = %s AND email = %s AND email <> '' AND role = %s",
+    "external_id": (
+        "SELECT id FROM accounts_user WHERE account_id = %s AND external_id = %s AND external_id <> '' AND role = %s"
+    ),
+}
+
+
+class CustomerKey(NamedTuple):
+    """Names the customer an event is for: by "id", or by their primary "email" or "external_id"."""
+
+    field: str
+    value: int | str
 
 
 def _synchronous_commit() -> str:
@@ -128,14 +145,14 @@ def _synchronous_commit() -> str:
 
 
 def event_insert_for(
-    *, account_id: int, customer: tuple[str, list], event: tuple, received_at: datetime.datetime
+    *, account_id: int, customer: CustomerKey, event: tuple, received_at: datetime.datetime
 ) -> tuple[int, Stored] | None:
-    """Store one event (the fields of a NewEvent after its customer) on the customer that the SQL query
-    `customer` (with its parameters) finds, in one round trip: (customer id, Stored), or None when the
-    query finds nobody. PostgreSQL only."""
+    """Store one event (the fields of a NewEvent after its customer) on the end user of the account that
+    `customer` names, in one round trip: (customer id, Stored), or None when it names nobody (then
+    nothing is stored). PostgreSQL only."""
     source, type, description, properties, occurred_at, client_id = event
-    query, customer_params = customer
-    sql = _INSERT_ONE.format(customer=query)
+    sql = _INSERT_ONE.format(customer=_CUSTOMER_BY[customer.field])
+    customer_params = [customer.value] if customer.field == "id" else [account_id, customer.value, Role.END_USER]
     params = [_synchronous_commit(), *customer_params, source, type, occurred_at]
     params += [account_id, source, type, description, properties, occurred_at, received_at, client_id]
     if client_id is None:  # nothing can make it a repeat: one statement, its own transaction
@@ -161,7 +178,7 @@ def event_insert_for(
 def _insert_one(account_id: int, event: NewEvent, received_at: datetime.datetime) -> Stored:
     customer_id, *fields = event
     _customer_id, stored = event_insert_for(
-        account_id=account_id, customer=(_KNOWN_CUSTOMER, [customer_id]), event=tuple(fields), received_at=received_at
+        account_id=account_id, customer=CustomerKey("id", customer_id), event=tuple(fields), received_at=received_at
     )
     return stored
 

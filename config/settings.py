@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "activity",
     "profiles",
     "tickets",
+    "api",
     "demo",
 ]
 # Developer tools (the benchmark commands) are installed for development only: production never loads them.

@@ -11,7 +11,7 @@ def healthz(request):
 
 # The API first: apps send it events one request each, and every pattern tried before it costs them.
 urlpatterns = [
-    path("api/v2/", include("profiles.api_urls")),
+    path("api/v2/", include("api.urls")),
     path("healthz", healthz),
     path("", include("accounts.urls")),
     path("admin-center/people/", include("profiles.custom_fields.urls")),

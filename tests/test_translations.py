@@ -12,13 +12,11 @@ import pytest
 from django.conf import settings
 
 BASE = Path(settings.BASE_DIR)
-# Each catalogue and the source folders it covers.
+# Each catalogue and the source folders it covers: the project's own, and one per app (a folder with an
+# apps.py), so a new app can't be forgotten.
 CATALOGUES = {
     "locale": ["templates", "config", "common"],
-    "accounts/locale": ["accounts"],
-    "profiles/locale": ["profiles"],
-    "tickets/locale": ["tickets"],
-    "activity/locale": ["activity"],
+    **{f"{apps.parent.name}/locale": [apps.parent.name] for apps in BASE.glob("*/apps.py")},
 }
 
 

@@ -17,7 +17,7 @@ from accounts.services import api_token_create
 from activity.models import Event
 from common import ratelimit
 from config.env import ConfigError, env_redis_url
-from tests.accounts.test_api_tokens import send
+from tests.api.test_api_tokens import send
 
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import User
 from activity import ingest
-from activity.ingest import NewEvent, event_insert_for, events_ingest
+from activity.ingest import CustomerKey, NewEvent, event_insert_for, events_ingest
 from activity.models import Event, EventKind
 from demo.factories import UserFactory
 
@@ -80,7 +81,7 @@ def test_a_batch_without_client_ids_gets_its_ids_in_input_order(acme, carol):
 @on_postgresql
 @pytest.mark.parametrize("client_id", [None, "order-1"])
 def test_storing_one_event_on_a_customer_nobody_finds_stores_nothing(acme, carol, client_id):
-    nobody = ("SELECT id FROM accounts_user WHERE account_id = %s AND email = %s", [acme.pk, "nobody@example.org"])
+    nobody = CustomerKey("email", "nobody@example.org")
     event = ("Shop", "order_placed", "", "{}", NOW, client_id)
 
     found = event_insert_for(account_id=acme.pk, customer=nobody, event=event, received_at=timezone.now())
@@ -91,8 +92,8 @@ def test_storing_one_event_on_a_customer_nobody_finds_stores_nothing(acme, carol
 
 
 @on_postgresql
-def test_storing_one_event_on_the_customer_a_query_finds(acme, carol):
-    by_email = ("SELECT id FROM accounts_user WHERE account_id = %s AND email = %s", [acme.pk, carol.email])
+def test_storing_one_event_on_the_customer_named_by_their_email(acme, carol):
+    by_email = CustomerKey("email", carol.email)
     event = ("Shop", "order_placed", "", "{}", NOW, "order-1")
 
     found = event_insert_for(account_id=acme.pk, customer=by_email, event=event, received_at=timezone.now())
@@ -101,3 +102,17 @@ def test_storing_one_event_on_the_customer_a_query_finds(acme, carol):
     assert customer_id == carol.pk and stored.created
     assert Event.objects.get(pk=stored.id).customer == carol
     assert EventKind.objects.get(customer=carol).count == 1
+
+
+@on_postgresql
+@pytest.mark.parametrize("field", ["email", "external_id"])
+def test_a_team_member_or_another_accounts_customer_gets_no_event(acme, alice, dave, field):
+    User.objects.filter(pk__in=[alice.pk, dave.pk]).update(external_id="x-1")
+    event = ("Shop", "order_placed", "", "{}", NOW, None)
+
+    for person in (alice, dave):
+        person.refresh_from_db()
+        key = CustomerKey(field, getattr(person, field))
+        assert event_insert_for(account_id=acme.pk, customer=key, event=event, received_at=timezone.now()) is None
+
+    assert not Event.objects.exists()

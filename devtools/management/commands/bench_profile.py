@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account, Role, User
-from devtools.bench import WsgiCaller, measure, report
 from demo.factories import demo_password_hash
+from devtools.bench import WsgiCaller, measure, report
 from profiles.models import Identity, IdentityType, PhoneLine
 from tickets.models import Priority, Status, Ticket
 from tickets.selectors import tickets_for_customer

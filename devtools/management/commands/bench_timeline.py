@@ -26,9 +26,9 @@ from accounts.services import api_token_create
 from activity.ingest import NewEvent, events_ingest
 from activity.models import Event, EventKind
 from activity.selectors import TIMELINE_KEYS
-from devtools.bench import WsgiCaller, measure, report
 from common.keyset import encode_cursor
 from demo.factories import demo_password_hash
+from devtools.bench import WsgiCaller, measure, report
 from profiles.services import customer_create
 from profiles.timeline import filter_value
 

@@ -8,30 +8,34 @@ matches becomes a new customer when it has an email or an external id (as in the
 
 import datetime
 import functools
-import json
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, Role, User
-from activity.ingest import NewEvent, Stored, event_insert_for, events_ingest
+from accounts.models import Account, User
+from activity.ingest import CustomerKey, NewEvent, Stored, event_insert_for, events_ingest
 from activity.models import SUPPORT_SOURCE
 from activity.selectors import EventFilter, events_for_customer
-from activity.validation import EventInvalid, event_clean
+from activity.validation import EventInvalid, event_clean, text_is_storable
 from common.keyset import KeysetPage
-from profiles.identities import EMAIL_MAX_LENGTH, IdentityError, email_normalize, phone_normalize
+from profiles.identities import (
+    EMAIL_MAX_LENGTH,
+    TEAM_MEMBER,
+    IdentityError,
+    customers_for_identifiers,
+    email_normalize,
+    phone_normalize,
+)
 from profiles.services import customer_create
 
 IDENTIFIER_TYPES = ("external_id", "email", "phone_number")  # also the order in which they win
 _RANK = {type: rank for rank, type in enumerate(IDENTIFIER_TYPES)}
 MAX_IDENTIFIERS = 20
 EVENTS_PAGE_KEYS = [("occurred_at", True), ("id", True)]  # the timeline's order: newest first
-_TEAM = "team"  # an identifier that names a team member, who has no customer timeline
 
 
 class Outcome(NamedTuple):
@@ -91,7 +95,7 @@ def profile_events_store(
                 customer = customers[index]
                 if customer is None:
                     outcomes[index] = Outcome(None, None, None, _UNKNOWN_ERROR)
-                elif customer == _TEAM:
+                elif customer == TEAM_MEMBER:
                     outcomes[index] = Outcome(None, None, None, _TEAM_ERROR)
                 else:
                     indexes.append(index)
@@ -103,42 +107,26 @@ def profile_events_store(
 
 
 def profile_event_store(*, account: Account, actor_id: int | None, item) -> Outcome:
-    """One {"profile", "event"} item, as `profile_events_store` stores it. A profile named by a single
-    identifier (the usual case) is found and its event stored in one round trip on PostgreSQL."""
+    """One {"profile", "event"} item, as `profile_events_store` stores it. A profile named by a single email
+    or external id of a customer (the usual case) is found and its event stored in one round trip on
+    PostgreSQL."""
     if connection.vendor == "postgresql":
         now = timezone.now()
         try:
             parsed = _parse(item, now, allow_support_source=False)
         except _Invalid as invalid:
             return Outcome(None, None, None, invalid.errors)
-        if len(parsed.identifiers) == 1:
-            [(type, value)] = parsed.identifiers
-            if type == "external_id":
-                customer = (_ONE_CUSTOMER_BY_EXTERNAL_ID, [account.pk, value, Role.END_USER])
-            else:
-                customer = (_ONE_CUSTOMER_BY_CONTACT, [account.pk, value, type, Role.END_USER])
+        if len(parsed.identifiers) == 1 and parsed.identifiers[0][0] in ("email", "external_id"):
             found = event_insert_for(
-                account_id=account.pk,
-                customer=customer,
-                event=parsed.event,
-                received_at=now,
+                account_id=account.pk, customer=CustomerKey(*parsed.identifiers[0]), event=parsed.event, received_at=now
             )
             if found is not None:
                 customer_id, stored = found
                 return Outcome(stored, NewEvent(customer_id, *parsed.event), now, None)
-    # Anyone else (a new customer, a team member, a shared phone line, several identifiers): the long way.
+    # Anyone else (a new customer, a secondary email, a phone number, a team member, several identifiers):
+    # the long way.
     [outcome] = profile_events_store(account=account, actor_id=actor_id, items=[item])
     return outcome
-
-
-# The customer that one identifier names, if it names exactly one person and that person is a customer.
-_ONE_CUSTOMER_BY_CONTACT = """
-SELECT min(identity.user_id) AS id
-FROM profiles_identity identity JOIN accounts_user person ON person.id = identity.user_id
-WHERE identity.account_id = %s AND identity.value = %s AND identity.type = %s
-HAVING count(DISTINCT identity.user_id) = 1 AND bool_and(person.role = %s)
-"""
-_ONE_CUSTOMER_BY_EXTERNAL_ID = "SELECT id FROM accounts_user WHERE account_id = %s AND external_id = %s AND role = %s"
 
 
 _TEAM_ERROR = {"profile.identifiers": ("NotACustomer", _("These identifiers belong to a team member, not a customer."))}
@@ -189,8 +177,12 @@ def _profile(raw, errors: dict) -> tuple[tuple[tuple[str, str], ...], str]:
             errors[f"profile.{field}"] = ("Blank", _("Must be a non-empty string."))
         elif len(value) > 64:
             errors[f"profile.{field}"] = ("TooLong", _("Must be at most 64 characters."))
+        elif not text_is_storable(value):
+            errors[f"profile.{field}"] = ("InvalidValue", _("Contains characters that can't be stored."))
     name = raw.get("name")
     name = name.strip()[:255] if isinstance(name, str) else ""
+    if not text_is_storable(name):
+        errors["profile.name"] = ("InvalidValue", _("Contains characters that can't be stored."))
     raw_identifiers = raw.get("identifiers")
     if not isinstance(raw_identifiers, list) or not raw_identifiers:
         errors["profile.identifiers"] = ("Required", _("Must be a non-empty array of {type, value} objects."))
@@ -233,6 +225,8 @@ def _identifier(type: str, value: str) -> tuple[str, str] | tuple[str, str, str]
     value = value.strip()
     if not value:
         return ("value", "Blank", _("Must be a non-empty string."))
+    if not text_is_storable(value):
+        return ("value", "InvalidValue", _("Contains characters that can't be stored."))
     if type == "external_id":
         if len(value) > 255:
             return ("value", "TooLong", _("Must be at most 255 characters."))
@@ -261,53 +255,6 @@ def _resolve(account_id: int, identifiers: Iterable[tuple[str, str]], resolution
     wanted = {i for i in identifiers if i not in known}
     if wanted:
         known.update(customers_for_identifiers(account_id=account_id, identifiers=wanted))
-
-
-_FIND_CONTACTS = """
-SELECT identity.type, identity.value, identity.user_id, person.role
-FROM profiles_identity identity JOIN accounts_user person ON person.id = identity.user_id
-WHERE identity.account_id = %s AND identity.value {values}
-"""
-
-
-def customers_for_identifiers(*, account_id: int, identifiers: Iterable[tuple[str, str]]) -> dict:
-    """For each (type, value) that names exactly one user of the account: their id, or "team" when that
-    user is a team member. A shared phone line names nobody in particular."""
-    by_type: dict[str, list[str]] = {"email": [], "phone_number": [], "external_id": []}
-    for type, value in identifiers:
-        by_type[type].append(value)
-    found: dict[tuple[str, str], int | str] = {}
-    owners: dict[tuple[str, str], set] = {}
-    contacts = by_type["email"] + by_type["phone_number"]
-    for chunk in _chunks(contacts):
-        # Plain SQL: each API event runs this, and the ORM takes longer to build it than the database to run it.
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # The values go as one JSON array: far quicker to send than a typed array of texts.
-                cursor.execute(
-                    _FIND_CONTACTS.format(values="IN (SELECT jsonb_array_elements_text(%s::jsonb))"),
-                    [account_id, json.dumps(chunk)],
-                )
-            else:
-                cursor.execute(
-                    _FIND_CONTACTS.format(values=f"IN ({', '.join(['%s'] * len(chunk))})"), [account_id, *chunk]
-                )
-            rows = cursor.fetchall()
-        for type, value, user_id, role in rows:
-            owners.setdefault((type, value), set()).add(user_id if role == Role.END_USER else _TEAM)
-    for chunk in _chunks(by_type["external_id"]):
-        rows = User.objects.filter(account_id=account_id, external_id__in=chunk)
-        for value, user_id, role in rows.values_list("external_id", "id", "role"):
-            owners[("external_id", value)] = {user_id if role == Role.END_USER else _TEAM}
-    for identifier, users in owners.items():
-        if len(users) == 1:
-            found[identifier] = next(iter(users))
-    return found
-
-
-def _chunks(values: list, size: int = 1000):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _create_customers(account: Account, actor_id: int | None, unknown: dict[int, _Parsed], resolution) -> None:
@@ -357,12 +304,12 @@ def user_events_page(
     after: str | None = None,
     before: str | None = None,
     size: int = 100,
-) -> KeysetPage:
-    """One page of a user's events, newest first, filtered by source, type and time; a user of another
-    account (or none) is a 404."""
+) -> KeysetPage | None:
+    """One page of a user's events, newest first, filtered by source, type and time; None when the account
+    has no user with this id."""
     user = User.objects.filter(account=account, pk=user_id).only("pk").first()
     if user is None:
-        raise Http404
+        return None
     return events_for_customer(
         customer=user,
         event_filter=EventFilter(source=source, type=type if source else ""),

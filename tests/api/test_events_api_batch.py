@@ -4,8 +4,8 @@ import pytest
 
 from accounts.models import User
 from activity.models import Event, EventKind
-from profiles import api
-from tests.profiles.test_events_api import body, details, post
+from api import events as api
+from tests.api.test_events_api import body, details, post
 
 URL = "/api/v2/user_profiles/events/create_many"
 

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from activity.models import Event, EventKind
+from api import profile_events
 from demo.factories import TicketFactory, UserFactory
-from profiles import profile_events
 from tickets.backfill import ticket_event_client_id
 
 T0 = datetime.datetime(2024, 3, 1, 10, 0, tzinfo=datetime.UTC)

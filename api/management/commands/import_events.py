@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
 from accounts.models import Account
-from common.api import JSON_DECODER
-from profiles.profile_events import Resolution, profile_events_store
+from api.http import JSON_DECODER
+from api.profile_events import Resolution, profile_events_store
 from tickets.backfill import ticket_events_backfill
 
 

@@ -12,8 +12,8 @@ from django.db import connection
 
 from accounts.models import User
 from activity.models import Event, EventKind
-from profiles.management.commands import import_events
-from profiles.management.commands.import_events import _split
+from api.management.commands import import_events
+from api.management.commands.import_events import _split
 
 T0 = datetime.datetime(2024, 3, 1, 10, 0, tzinfo=datetime.UTC)
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")

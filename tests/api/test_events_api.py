@@ -301,6 +301,33 @@ def test_nul_characters_and_lone_surrogates_are_refused_not_a_crash(acme_api, ca
     assert not Event.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "profile, field",
+    [
+        ({"name": "Eve\x00"}, "profile.name"),
+        ({"source": "sh\ud800op"}, "profile.source"),
+        ({"identifiers": [{"type": "external_id", "value": "x\x00"}]}, "profile.identifiers[0].value"),
+        ({"identifiers": [{"type": "external_id", "value": "\udc00"}]}, "profile.identifiers[0].value"),
+        ({"identifiers": [{"type": "email", "value": "a\x00@example.com"}]}, "profile.identifiers[0].value"),
+    ],
+)
+def test_nul_characters_and_lone_surrogates_in_the_profile_are_named(acme_api, carol, profile, field):
+    fields = {
+        "source": "shop",
+        "type": "customer",
+        "identifiers": [{"type": "external_id", "value": "eve-1"}],
+        **profile,
+    }
+    users = User.objects.count()
+
+    # json.dumps writes NUL and lone surrogates as \u escapes, as a client's encoder would.
+    response = post(acme_api, json.dumps({"profile": fields, "event": {"source": "Shop", "type": "t"}}))
+
+    assert response.status_code == 422
+    assert details(response) == {field: "InvalidValue"}
+    assert not Event.objects.exists() and User.objects.count() == users
+
+
 # Tenant isolation on writes
 
 

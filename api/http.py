@@ -1,4 +1,4 @@
-"""JSON in and out for the API views: bodies read defensively, errors shaped like Zendesk's, always
+"""JSON in and out for the API's views: bodies read defensively, errors shaped like Zendesk's, always
 naming the field (or header) at fault, so a client never gets a 500 or an HTML page for bad input."""
 
 import datetime

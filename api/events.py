@@ -9,14 +9,13 @@ import datetime
 import json
 from urllib.parse import urlencode
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.tokens import api_token_required
 from activity.models import Event
-from common.api import ApiError, api_methods, field_error, field_errors, iso_time, json_body, json_response
+from api.auth import api_token_required
+from api.http import ApiError, api_methods, field_error, field_errors, iso_time, json_body, json_response
+from api.profile_events import profile_event_store, profile_events_store, user_events_page
 from common.keyset import decode_cursor
-from profiles.profile_events import profile_event_store, profile_events_store, user_events_page
 
 EVENT_MAX_BYTES = 64 * 1024  # one event: 32 KB of properties and room for the rest
 BATCH_MAX_BYTES = 8 * 1024 * 1024
@@ -93,14 +92,11 @@ def user_events(request, user_id: int):
     size = _page_size(params.get("page[size]"))
     after = _cursor(params, "page[after]")
     before = _cursor(params, "page[before]")
-    try:
-        page = user_events_page(
-            account=request.account, user_id=user_id, size=size, after=after, before=before, **filters
-        )
-    except Http404:
+    page = user_events_page(account=request.account, user_id=user_id, size=size, after=after, before=before, **filters)
+    if page is None:
         raise ApiError(
             404, "RecordNotFound", _("Not found."), field_error("id", "NotFound", _("No user with this id here."))
-        ) from None
+        )
     kept = {k: params[k] for k in _FILTERS if params.get(k)}
     kept["page[size]"] = size
 
