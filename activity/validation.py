@@ -7,9 +7,10 @@ case in a few cheap checks and only then looks for what exactly is wrong.
 
 import datetime
 import json
-import re
 
 from django.utils.translation import gettext_lazy as _
+
+from common.text import text_is_storable
 
 MAX_NAME_LENGTH = 64  # source and type
 MAX_DESCRIPTION_LENGTH = 255
@@ -21,8 +22,6 @@ MAX_PROPERTIES_BYTES = 32 * 1024
 EARLIEST_TIME = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 LATEST_AHEAD = datetime.timedelta(days=1)
 
-# NUL and lone surrogates can't be stored in PostgreSQL text (nor encoded as UTF-8 at all).
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
@@ -38,13 +37,6 @@ class _Refused(Exception):
     def __init__(self, code: str, message):
         self.code = code
         self.message = message
-
-
-def text_is_storable(text: str) -> bool:
-    """Whether a text can be stored as it is (no NUL, no lone surrogate)."""
-    if text.isascii():  # the usual case, and far quicker to check
-        return "\x00" not in text
-    return _UNSTORABLE.search(text) is None
 
 
 def _name(value) -> str:

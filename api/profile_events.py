@@ -20,8 +20,9 @@ from accounts.models import Account, User
 from activity.ingest import CustomerKey, NewEvent, Stored, event_insert_for, events_ingest
 from activity.models import SUPPORT_SOURCE
 from activity.selectors import EventFilter, events_for_customer
-from activity.validation import EventInvalid, event_clean, text_is_storable
+from activity.validation import EventInvalid, event_clean
 from common.keyset import KeysetPage
+from common.text import text_is_storable
 from profiles.identities import (
     EMAIL_MAX_LENGTH,
     TEAM_MEMBER,

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "accounts",
     "activity",
+    "custom_fields",
     "profiles",
     "tickets",
     "api",

@@ -14,7 +14,7 @@ urlpatterns = [
     path("api/v2/", include("api.urls")),
     path("healthz", healthz),
     path("", include("accounts.urls")),
-    path("admin-center/people/", include("profiles.custom_fields.urls")),
+    path("", include("custom_fields.urls")),
     path("agent/", include("profiles.urls")),
     path("agent/tickets/", include("tickets.urls")),
     path("portal/", include("tickets.portal")),

@@ -9,7 +9,8 @@ from django.utils import timezone
 from factory import fuzzy
 
 from accounts.models import Account, Role, User
-from profiles.models import CustomField, Identity, IdentityType, Organization, OrganizationMembership, PhoneLine
+from custom_fields.models import CustomField
+from profiles.models import Identity, IdentityType, Organization, OrganizationMembership, PhoneLine
 from tickets.models import Comment, Priority, Status, Ticket, TicketType
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import team_member_required
-from profiles.custom_fields.lookups import lookup_resolve
+from custom_fields.lookups import lookup_resolve
 from profiles.details import details_context
 from profiles.forms import CustomerDetailsForm
 from profiles.identities import (

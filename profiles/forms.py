@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Locale, User, time_zone_choices
 from common.tags import normalize_tags
 from common.widgets import LargeSelect
-from profiles.custom_fields import custom_fields_form_fields
+from custom_fields.form_fields import custom_fields_form_fields
+from custom_fields.models import FieldObject, FieldType
 from profiles.identities import IdentityError, identity_normalize
-from profiles.models import FieldObject, FieldType, IdentityType
+from profiles.models import IdentityType
 from profiles.services import EDITABLE_FIELDS, NewContact, custom_value_token
 from tickets.models import Status
 

@@ -10,14 +10,15 @@ from accounts.models import Account, Role, User
 from accounts.services import audit_record
 from activity.services import event_record
 from common.tags import normalize_tags
-from profiles.custom_fields import (
+from custom_fields.models import CustomField, FieldObject, FieldType
+from custom_fields.values import (
     FORM_PREFIX,
     custom_field_display,
     custom_field_lookup_labels,
     custom_field_values_apply,
 )
 from profiles.identities import IdentityError, identity_add
-from profiles.models import CustomField, FieldObject, FieldType, Identity, IdentityType
+from profiles.models import Identity, IdentityType
 
 # Profile fields an agent edits directly, with the timeline event each change records.
 EDITABLE_FIELDS = {

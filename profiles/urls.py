@@ -1,7 +1,6 @@
 from django.urls import path
 
 from profiles import details_views, views
-from profiles.custom_fields import views as custom_field_views
 
 app_name = "profiles"
 
@@ -21,5 +20,4 @@ urlpatterns = [
         name="membership_action",
     ),
     path("profile-experience/", views.profile_experience, name="experience"),
-    path("lookup/<str:target>/", custom_field_views.lookup_suggestions, name="lookup"),
 ]

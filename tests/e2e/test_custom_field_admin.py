@@ -1,8 +1,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from custom_fields.models import CustomField
 from demo.factories import CustomFieldFactory
-from profiles.models import CustomField
 from tests.e2e.conftest import assert_accessible, open_page, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e

@@ -13,8 +13,9 @@ from faker import Faker
 from accounts.models import Account, Role, User
 from activity.ingest import NewEvent, events_ingest
 from activity.models import Event
+from custom_fields.models import CustomField
 from demo.factories import OrganizationFactory, TicketFactory, UserFactory
-from profiles.models import CustomField, Identity, IdentityType, OrganizationMembership, PhoneLine
+from profiles.models import Identity, IdentityType, OrganizationMembership, PhoneLine
 from tickets.backfill import ticket_events_backfill
 from tickets.models import Comment, Status, Ticket, TicketCC
 

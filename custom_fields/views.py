@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,17 +13,24 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import admin_required, team_member_required
 from accounts.models import Role
-from profiles.custom_fields.admin_forms import AGENT_ACCESS_HELP, CustomFieldForm
-from profiles.custom_fields.form_fields import custom_field_form_field
-from profiles.custom_fields.lookups import lookup_search
-from profiles.custom_fields.services import (
+from custom_fields.admin_forms import AGENT_ACCESS_HELP, CustomFieldForm
+from custom_fields.form_fields import custom_field_form_field
+from custom_fields.lookups import lookup_search
+from custom_fields.models import AgentAccess, FieldObject
+from custom_fields.services import (
     custom_field_create,
     custom_field_move,
     custom_field_set_active,
     custom_field_update,
 )
-from profiles.custom_fields.values import FORM_PREFIX, custom_field_get, custom_field_usage_count, custom_fields_of
-from profiles.models import AgentAccess, FieldObject
+from custom_fields.values import (
+    FORM_PREFIX,
+    LOOKUP_TEXT_MAX_LENGTH,
+    custom_field_get,
+    custom_field_usage_count,
+    custom_fields_of,
+    storable_text,
+)
 
 PAGE_TITLES = {
     FieldObject.USER: gettext_lazy("User fields"),
@@ -53,14 +60,20 @@ def _list_context(request, object_type: str, announcement: str = "") -> dict:
     return _context(object_type, fields=fields, intro=PAGE_INTROS[object_type], announcement=announcement)
 
 
+def _field_or_404(request, object_type: str, field_id: int):
+    field = custom_field_get(account=request.account, object_type=object_type, field_id=field_id)
+    if field is None:
+        raise Http404
+    return field
+
+
 @admin_required
 @require_GET
 @vary_on_headers("HX-Request")
 def field_list(request, object_type: str):
     """Every field of one kind of record, in the order agents see them, with what can be done to each."""
-    if request.htmx:
-        return render(request, "profiles/admin/custom_field_list.html#field-list", _list_context(request, object_type))
-    return render(request, "profiles/admin/custom_field_list.html", _list_context(request, object_type))
+    template = "custom_fields/admin/custom_field_list.html"
+    return render(request, f"{template}#field-list" if request.htmx else template, _list_context(request, object_type))
 
 
 def _form_page(request, object_type: str, form: CustomFieldForm, field=None, status: int = 200):
@@ -72,7 +85,7 @@ def _form_page(request, object_type: str, form: CustomFieldForm, field=None, sta
         preview = forms.Form(prefix="preview")
         preview.fields[FORM_PREFIX + field.key] = custom_field_form_field(field, account=request.account, role=role)
         context["preview_field"] = preview[FORM_PREFIX + field.key]
-    return render(request, "profiles/admin/custom_field_form.html", context, status=status)
+    return render(request, "custom_fields/admin/custom_field_form.html", context, status=status)
 
 
 @admin_required
@@ -95,7 +108,7 @@ def field_create(request, object_type: str):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def field_edit(request, object_type: str, field_id: int):
-    field = custom_field_get(account=request.account, object_type=object_type, field_id=field_id)
+    field = _field_or_404(request, object_type, field_id)
     form = CustomFieldForm(request.POST or None, field=field)
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,7 +130,7 @@ def _after_change(request, object_type: str, field, message: str, fields=None):
         if fields is None:
             fields = custom_fields_of(account=request.account, object_type=object_type)
         context = _context(object_type, fields=fields, announcement=message)
-        return render(request, "profiles/admin/custom_field_list.html#field-list", context)
+        return render(request, "custom_fields/admin/custom_field_list.html#field-list", context)
     messages.success(request, message)
     if request.POST.get("next") == "edit":
         return redirect("custom_fields:edit", object_type, field.pk)
@@ -127,7 +140,7 @@ def _after_change(request, object_type: str, field, message: str, fields=None):
 @admin_required
 @require_POST
 def field_move(request, object_type: str, field_id: int):
-    field = custom_field_get(account=request.account, object_type=object_type, field_id=field_id)
+    field = _field_or_404(request, object_type, field_id)
     offset = MOVES.get(request.POST.get("direction", ""))
     if offset is None:
         return HttpResponseBadRequest(_("Move a field up or down."), content_type="text/plain")
@@ -145,7 +158,7 @@ def field_move(request, object_type: str, field_id: int):
 @admin_required
 @require_POST
 def field_set_active(request, object_type: str, field_id: int):
-    field = custom_field_get(account=request.account, object_type=object_type, field_id=field_id)
+    field = _field_or_404(request, object_type, field_id)
     active = request.POST.get("active")
     if active not in ("true", "false"):
         return HttpResponseBadRequest(_("Say whether the field should be active."), content_type="text/plain")
@@ -157,6 +170,10 @@ def field_set_active(request, object_type: str, field_id: int):
     return _after_change(request, object_type, field, message)
 
 
+class LookupQueryForm(forms.Form):
+    q = forms.CharField(required=False, max_length=LOOKUP_TEXT_MAX_LENGTH, validators=[storable_text])
+
+
 @team_member_required
 @require_GET
 def lookup_suggestions(request, target: str):
@@ -164,6 +181,8 @@ def lookup_suggestions(request, target: str):
     if target not in FieldObject.values:
         raise Http404
     # The lookup input sends its text under its own form name, which it names in `param`.
-    query = request.GET.get("q") or request.GET.get(request.GET.get("param") or "q", "")
-    options = lookup_search(account=request.account, target=target, query=query)
-    return render(request, "profiles/lookup_suggestions.html", {"options": options})
+    form = LookupQueryForm({"q": request.GET.get("q") or request.GET.get(request.GET.get("param") or "q", "")})
+    if not form.is_valid():
+        return HttpResponse(" ".join(form.errors["q"]), status=422, content_type="text/plain; charset=utf-8")
+    options = lookup_search(account=request.account, target=target, query=form.cleaned_data["q"])
+    return render(request, "custom_fields/lookup_suggestions.html", {"options": options})

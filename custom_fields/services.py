@@ -17,14 +17,19 @@ from django.utils.translation import ngettext
 
 from accounts.models import Account, User
 from accounts.services import audit_record
-from profiles.custom_fields.values import OPTION_TYPES, PATTERN_MAX_LENGTH, custom_field_usage_count
-from profiles.models import AgentAccess, CustomField, FieldObject, FieldType
+from custom_fields.models import AgentAccess, CustomField, FieldObject, FieldType
+from custom_fields.values import (
+    OPTION_TYPES,
+    PATTERN_MAX_LENGTH,
+    PatternError,
+    compiled_pattern,
+    custom_field_usage_count,
+)
 
 KEY_MAX_LENGTH = 64
 MAX_OPTIONS = 500
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _OPTION_VALUE = re.compile(r"[\w-]{1,64}")
-_BRACES = re.compile(r"\{(\d*)(,?)(\d*)\}")
 _AUDITED = ("object_type", "key", "title", "description", "type", "options", "regexp", "lookup_target")
 _AUDITED += ("agent_access", "active", "position")
 
@@ -41,49 +46,6 @@ def option_value_from_name(name: str) -> str:
     return slugify(name, allow_unicode=True).replace("-", "_").strip("_")[:64]
 
 
-def _repeats_at(pattern: str, i: int, *, variable: bool) -> bool:
-    """Whether a quantifier starting at `i` can match more than once (`variable`: a varying number of times)."""
-    if i >= len(pattern):
-        return False
-    if pattern[i] in "*+":
-        return True
-    braces = _BRACES.match(pattern, i)
-    if not braces or not (braces.group(1) or braces.group(3)):
-        return False
-    low, comma, high = braces.groups()
-    if not comma:
-        return not variable and int(low) > 1
-    return high == "" or int(high) > max(1, int(low or 0) if variable else 1)
-
-
-def _nested_repeat(pattern: str) -> bool:
-    """Whether a repeated group holds a varying repeat — (a+)+, (\\w+\\s?)* — the shape that makes a
-    backtracking engine take exponential time on a near-miss."""
-    has_repeat = [False]  # per open group: does it contain a varying repeat?
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "[":
-            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
-            i += 1 if pattern[i : i + 1] == "]" else 0
-            while i < len(pattern) and pattern[i] != "]":
-                i += 2 if pattern[i] == "\\" else 1
-        elif char == "(":
-            has_repeat.append(False)
-        elif char == ")":
-            inner = has_repeat.pop() if len(has_repeat) > 1 else False
-            if inner and _repeats_at(pattern, i + 1, variable=False):
-                return True
-            has_repeat[-1] = has_repeat[-1] or inner
-        elif _repeats_at(pattern, i, variable=True):
-            has_repeat[-1] = True
-        i += 1
-    return False
-
-
 def regexp_problem(pattern: str) -> str | None:
     """What is wrong with an admin's pattern for a regular-expression field, or None when it is usable."""
     if not pattern:
@@ -91,14 +53,12 @@ def regexp_problem(pattern: str) -> str | None:
     if len(pattern) > PATTERN_MAX_LENGTH:
         return _("Keep the pattern under %(max)s characters.") % {"max": PATTERN_MAX_LENGTH}
     try:
-        re.compile(pattern)
-    except re.error as error:
-        return _("This is not a valid regular expression: %(error)s.") % {"error": error.msg}
-    if _nested_repeat(pattern):
+        compiled_pattern(pattern)
+    except PatternError as error:
         return _(
-            "A repeated group that itself repeats, like (a+)+, can make checking a value take forever. "
-            "Simplify the pattern."
-        )
+            "This pattern can't be used: %(error)s. Use the usual syntax without back-references (\\1) or "
+            "look-arounds ((?=…), (?<=…)), which can't be checked quickly."
+        ) % {"error": error}
     return None
 
 

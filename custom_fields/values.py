@@ -13,15 +13,16 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import re2
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, Role, User
-from profiles.custom_fields.lookups import lookup_labels, lookup_resolve
-from profiles.models import AgentAccess, CustomField, FieldObject, FieldType, Organization
-from tickets.models import Ticket
+from accounts.models import Account, Role
+from common.text import text_is_storable
+from custom_fields.lookups import lookup_labels, lookup_resolve
+from custom_fields.models import AgentAccess, CustomField, FieldObject, FieldType
 
 # Form field names are the key behind this prefix, so custom fields never collide with a page's own.
 FORM_PREFIX = "cf_"
@@ -35,7 +36,12 @@ DECIMAL_MAX_DIGITS = 30
 DECIMAL_MAX_PLACES = 10
 INTEGER_RANGE = (-(2**63), 2**63 - 1)  # what a 64-bit integer column or API client can hold
 OPTION_TYPES = (FieldType.DROPDOWN, FieldType.MULTISELECT)
-RECORD_MODELS = {FieldObject.USER: User, FieldObject.ORGANIZATION: Organization, FieldObject.TICKET: Ticket}
+# The records that hold values, by model name (those apps use this one, so it never imports them).
+RECORD_MODELS = {
+    FieldObject.USER: "accounts.User",
+    FieldObject.ORGANIZATION: "profiles.Organization",
+    FieldObject.TICKET: "tickets.Ticket",
+}
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DECIMAL = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
@@ -52,12 +58,9 @@ def custom_fields_of(*, account: Account, object_type: str) -> list[CustomField]
     return list(CustomField.objects.filter(account=account, object_type=object_type).order_by("position", "id"))
 
 
-def custom_field_get(*, account: Account, object_type: str, field_id: int) -> CustomField:
-    """One field of the account for one kind of record; another account's or kind's id is a 404."""
-    field = CustomField.objects.filter(account=account, object_type=object_type, pk=field_id).first()
-    if field is None:
-        raise Http404
-    return field
+def custom_field_get(*, account: Account, object_type: str, field_id: int) -> CustomField | None:
+    """One field of the account for one kind of record; None for another account's or kind's id."""
+    return CustomField.objects.filter(account=account, object_type=object_type, pk=field_id).first()
 
 
 def custom_fields_visible(*, account: Account, object_type: str, role: str) -> list[CustomField]:
@@ -72,7 +75,7 @@ def custom_fields_visible(*, account: Account, object_type: str, role: str) -> l
 
 def custom_field_usage_count(field: CustomField) -> int:
     """How many records of the field's account hold a value under its key."""
-    model = RECORD_MODELS[field.object_type]
+    model = apps.get_model(RECORD_MODELS[field.object_type])
     return model.objects.filter(account_id=field.account_id, custom_fields__has_key=field.key).count()
 
 
@@ -87,12 +90,19 @@ def custom_field_writable_by(field: CustomField, role: str) -> bool:
 # Values --------------------------------------------------------------------------------------------
 
 
+def storable_text(text: str) -> None:
+    """A form validator: refuse NUL characters and lone surrogates, which no database keeps."""
+    if not text_is_storable(text):
+        raise ValidationError(_("Remove the invisible control characters from this text."), code="unstorable")
+
+
 def _text(raw: Any, max_length: int) -> str:
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float, Decimal)):
         raise ValidationError(_("Enter text."), code="invalid")
     text = str(raw).replace("\r\n", "\n").strip()
     if "\x00" in text:
         raise ValidationError(_("Null characters are not allowed."), code="null_characters_not_allowed")
+    storable_text(text)
     if len(text) > max_length:
         raise ValidationError(
             _("Keep this under %(max)s characters (it has %(count)s).") % {"max": max_length, "count": len(text)},
@@ -177,16 +187,31 @@ def _options(field: CustomField, raw: Any) -> list[str] | None:
     return [o["value"] for o in field.options if o["value"] in chosen] or None
 
 
+class PatternError(ValueError):
+    """An admin's pattern that the matching engine refuses; the message says why."""
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a refused pattern is an answer to the admin, not a line in the server's log
+
+
 @functools.lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern:
-    return re.compile(pattern)
+def compiled_pattern(pattern: str):
+    """An admin's pattern, compiled for RE2: it matches in time linear in the text whatever the pattern
+    (no backtracking), so no pattern can stall a worker. Raises PatternError for a pattern RE2 refuses
+    (a syntax error, or a back-reference or look-around, which RE2 doesn't do)."""
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as error:
+        reason = error.args[0] if error.args else ""
+        raise PatternError(reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)) from None
 
 
 def _regexp(field: CustomField, raw: Any) -> str:
     text = _text(raw, REGEXP_VALUE_MAX_LENGTH)
     try:
-        matches = _compiled(field.regexp).fullmatch(text)
-    except re.error:
+        matches = compiled_pattern(field.regexp).fullmatch(text)
+    except PatternError:
         raise ValidationError(_("This field's pattern is broken; ask an admin to fix it."), code="invalid") from None
     if not matches:
         raise ValidationError(

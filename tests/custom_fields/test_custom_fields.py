@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from accounts.models import Role
-from demo.factories import CustomFieldFactory, OrganizationFactory, TicketFactory, UserFactory
-from profiles.custom_fields import (
+from custom_fields.form_fields import custom_fields_form_fields
+from custom_fields.lookups import lookup_search
+from custom_fields.values import (
     FORM_PREFIX,
     custom_field_clean,
     custom_field_display,
@@ -17,10 +18,9 @@ from profiles.custom_fields import (
     custom_field_values_apply,
     custom_field_values_clean,
     custom_field_values_writable,
-    custom_fields_form_fields,
     custom_fields_visible,
 )
-from profiles.custom_fields.lookups import lookup_search
+from demo.factories import CustomFieldFactory, OrganizationFactory, TicketFactory, UserFactory
 from tests.conftest import client_for
 
 
@@ -427,3 +427,18 @@ def test_the_suggestions_endpoint_is_for_team_members_of_the_account(as_carol, a
     assert anonymous.get("/agent/lookup/user/", {"q": "a"}).status_code == 302
     assert as_bob.get("/agent/lookup/planet/", {"q": "a"}).status_code == 404
     assert client_for(dave, host="acme.localhost").get("/agent/lookup/user/").status_code == 302
+
+
+@pytest.mark.parametrize("q", ["car\x00ol", "x" * 601])
+def test_a_search_text_no_database_can_hold_is_refused_naming_the_problem(as_bob, carol, q):
+    response = as_bob.get("/agent/lookup/user/", {"q": q})
+
+    assert response.status_code == 422
+    assert response.content.decode().strip()
+
+
+def test_a_text_value_with_a_lone_surrogate_is_refused_with_a_message(acme):
+    field = CustomFieldFactory.build(account=acme, type="text")
+
+    with pytest.raises(ValidationError, match="invisible control characters"):
+        custom_field_clean(field, "ab\udc00", account=acme)

@@ -4,9 +4,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from profiles.custom_fields.services import KEY_MAX_LENGTH, option_value_from_name
-from profiles.custom_fields.values import PATTERN_MAX_LENGTH
-from profiles.models import AgentAccess, CustomField, FieldObject, FieldType
+from custom_fields.models import AgentAccess, CustomField, FieldObject, FieldType
+from custom_fields.services import KEY_MAX_LENGTH, option_value_from_name
+from custom_fields.values import PATTERN_MAX_LENGTH
 
 AGENT_ACCESS_HELP = {
     AgentAccess.EDITABLE: _("Agents see it and can change it."),

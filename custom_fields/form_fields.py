@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Account, Role
-from profiles.custom_fields.values import (
+from custom_fields.models import CustomField, FieldObject, FieldType
+from custom_fields.values import (
     FORM_PREFIX,
     REGEXP_VALUE_MAX_LENGTH,
     TEXT_MAX_LENGTH,
@@ -22,14 +23,13 @@ from profiles.custom_fields.values import (
     custom_field_writable_by,
     custom_fields_visible,
 )
-from profiles.models import CustomField, FieldObject, FieldType
 
 
 class LookupInput(forms.TextInput):
     """A text input that suggests records as the agent types (HTMX fills a datalist from the lookup
     endpoint); without JavaScript an #id, an exact email or an exact name works just the same."""
 
-    template_name = "profiles/widgets/lookup_input.html"
+    template_name = "custom_fields/widgets/lookup_input.html"
 
     def __init__(self, *, target: str, attrs=None):
         super().__init__(attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
@@ -43,7 +43,7 @@ class LookupInput(forms.TextInput):
             widget_attrs.update(
                 {
                     "list": suggestions,
-                    "hx-get": reverse("profiles:lookup", args=[self.target]),
+                    "hx-get": reverse("custom_fields:lookup", args=[self.target]),
                     "hx-trigger": "input changed delay:250ms",
                     "hx-target": f"#{suggestions}",
                     "hx-swap": "innerHTML",  # never inherit the swap of a form it sits in

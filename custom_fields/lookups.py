@@ -9,13 +9,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, User
-from profiles.models import FieldObject, Identity, IdentityType, Organization
-from tickets.models import Ticket
+from accounts.models import Account
+from custom_fields.models import FieldObject
 
 LOOKUP_SEARCH_LIMIT = 10
 _MAX_ID = 2**63 - 1
@@ -30,14 +30,26 @@ class LookupOption:
     label: str
 
 
+# The records a lookup can point at, by the model that holds them (named, not imported: those apps use
+# this one), and the columns a label needs.
+TARGET_MODELS = {
+    FieldObject.USER: ("accounts.User", ("id", "name", "email")),
+    FieldObject.ORGANIZATION: ("profiles.Organization", ("id", "name")),
+    FieldObject.TICKET: ("tickets.Ticket", ("id", "subject")),
+}
+IDENTITY_MODEL = "profiles.Identity"  # a person's emails and phone numbers
+
+
 def _queryset(account: Account, target: str) -> QuerySet:
-    if target == FieldObject.USER:
-        return User.objects.filter(account=account).only("id", "name", "email")
-    if target == FieldObject.ORGANIZATION:
-        return Organization.objects.filter(account=account).only("id", "name")
-    if target == FieldObject.TICKET:
-        return Ticket.objects.filter(account=account).only("id", "subject")
-    raise ValueError(f"Unknown lookup target {target!r}")
+    if target not in TARGET_MODELS:
+        raise ValueError(f"Unknown lookup target {target!r}")
+    model, columns = TARGET_MODELS[target]
+    return apps.get_model(model).objects.filter(account=account).only(*columns)
+
+
+def _user_ids_with_identity(account: Account, **lookups) -> QuerySet:
+    """The ids of people of the account with an email or phone number matching `lookups`."""
+    return apps.get_model(IDENTITY_MODEL).objects.filter(account=account, **lookups).values("user_id")
 
 
 def lookup_label(target: str, record: Model) -> str:
@@ -62,7 +74,7 @@ def lookup_search(*, account: Account, target: str, query: str, limit: int = LOO
         by_id = Q(pk=int(id_match.group(1)))
     if target == FieldObject.USER:
         lowered = query.lower()
-        emails = Identity.objects.filter(account=account, value__contains=lowered).values("user_id")
+        emails = _user_ids_with_identity(account, value__contains=lowered)
         records = records.filter(
             by_id | Q(name__icontains=query) | Q(email__contains=lowered) | Q(pk__in=emails), merged_into__isnull=True
         ).order_by("name", "id")
@@ -117,7 +129,7 @@ def lookup_resolve(*, account: Account, target: str, text: str | int) -> int | N
     records = _queryset(account, target)
     if target == FieldObject.USER and "@" in text:
         lowered = text.lower()
-        with_email = Identity.objects.filter(account=account, type=IdentityType.EMAIL, value=lowered).values("user_id")
+        with_email = _user_ids_with_identity(account, type="email", value=lowered)
         matches = records.filter(Q(email=lowered) | Q(pk__in=with_email))
     elif target == FieldObject.TICKET:
         matches = records.filter(subject__iexact=text)
