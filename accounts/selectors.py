@@ -4,7 +4,6 @@ import functools
 
 from django.conf import settings
 from django.db import connection
-from django.http import Http404
 
 from accounts.models import Account, ApiToken, AuditEntry, User
 
@@ -85,9 +84,6 @@ def api_tokens(*, account: Account) -> list[ApiToken]:
     return sorted(tokens, key=lambda t: t.revoked_at is not None)
 
 
-def api_token_for_admin(*, account: Account, token_id: int) -> ApiToken:
-    """One of the account's API tokens; another account's or an unknown id is a 404."""
-    token = ApiToken.objects.filter(account=account, pk=token_id).select_related("created_by").first()
-    if token is None:
-        raise Http404
-    return token
+def api_token_for_admin(*, account: Account, token_id: int) -> ApiToken | None:
+    """One of the account's API tokens; None for another account's or an unknown id."""
+    return ApiToken.objects.filter(account=account, pk=token_id).select_related("created_by").first()

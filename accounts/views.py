@@ -12,6 +12,7 @@ from accounts.decorators import admin_required
 from accounts.forms import AgentInterfaceForm, ApiTokenForm, PreferencesForm, SignInForm
 from accounts.selectors import api_token_for_admin, api_tokens, audit_entries
 from accounts.services import account_set_customer_profile, api_token_create, api_token_revoke, user_set_preferences
+from common.http import or_404
 
 
 class SignInView(auth_views.LoginView):
@@ -94,7 +95,7 @@ def api_token_list(request):
 @require_http_methods(["GET", "POST"])
 def api_token_revoke_confirm(request, token_id: int):
     """Confirm, then revoke: apps using the token stop working at once."""
-    token = api_token_for_admin(account=request.account, token_id=token_id)
+    token = or_404(api_token_for_admin(account=request.account, token_id=token_id))
     if request.method == "POST":
         if api_token_revoke(token=token, actor=request.user):
             messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})

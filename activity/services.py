@@ -1,12 +1,29 @@
 """Recording activity events. Domain services call `event_record` inside their own transaction."""
 
 import datetime
+import json
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from activity.ingest import event_kind_ids
 from activity.models import SUPPORT_SOURCE, Event
+
+# On PostgreSQL one statement counts the event in its kind (created if new, race-free) and stores it: every
+# domain write records events, and each round trip saved is one per changed field.
+_RECORD = """
+WITH kind AS (
+    INSERT INTO activity_eventkind (customer_id, source, type, count, last_occurred_at) VALUES (%s, %s, %s, 1, %s)
+    ON CONFLICT (customer_id, source, type) DO UPDATE
+    SET count = activity_eventkind.count + 1,
+        last_occurred_at = GREATEST(activity_eventkind.last_occurred_at, EXCLUDED.last_occurred_at)
+    RETURNING id
+)
+INSERT INTO activity_event
+    (account_id, customer_id, kind_id, source, type, description, properties, occurred_at, received_at, client_id)
+SELECT %s, %s, kind.id, %s, %s, %s, %s::jsonb, %s, %s, %s FROM kind
+RETURNING id, kind_id
+"""
 
 
 def event_record(
@@ -20,18 +37,36 @@ def event_record(
     client_id: str | None = None,
 ) -> Event:
     """Store one event on a customer's timeline and count it in its kind, in the caller's transaction."""
-    occurred_at = occurred_at or timezone.now()
-    with transaction.atomic():
-        # One upsert, so two first events of a kind arriving at once both count instead of one failing.
-        kinds = event_kind_ids([(customer.pk, source, type, 1, occurred_at)])
-        return Event.objects.create(
-            account_id=customer.account_id,
-            customer=customer,
-            kind_id=kinds[(customer.pk, source, type)],
-            source=source,
-            type=type,
-            description=description[:255],
-            properties=properties or {},
-            occurred_at=occurred_at,
-            client_id=client_id,
-        )
+    event = Event(
+        account_id=customer.account_id,
+        customer=customer,
+        source=source,
+        type=type,
+        description=description[:255],
+        properties=properties or {},
+        occurred_at=occurred_at or timezone.now(),
+        received_at=timezone.now(),
+        client_id=client_id,
+    )
+    # Both rows or neither; the caller's transaction (when there is one) is enough, no savepoint needed.
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            _record_in_one_statement(event)
+        else:
+            # One upsert, so two first events of a kind arriving at once both count instead of one failing.
+            kinds = event_kind_ids([(customer.pk, source, type, 1, event.occurred_at)])
+            event.kind_id = kinds[(customer.pk, source, type)]
+            event.save(force_insert=True)
+    return event
+
+
+def _record_in_one_statement(event: Event) -> None:
+    params = [event.customer_id, event.source, event.type, event.occurred_at]
+    params += [event.account_id, event.customer_id, event.source, event.type, event.description]
+    params += [json.dumps(event.properties), event.occurred_at, event.received_at]
+    params += [event.client_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORD, params)
+        event.pk, event.kind_id = cursor.fetchone()
+    event._state.adding = False
+    event._state.db = connection.alias

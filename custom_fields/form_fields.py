@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Account, Role
+from custom_fields.lookups import lookup_named_id
 from custom_fields.models import CustomField, FieldObject, FieldType
 from custom_fields.values import (
     FORM_PREFIX,
@@ -69,6 +70,8 @@ class CustomValueField(forms.Field):
     def _unchanged(self, data: Any) -> bool:
         if self.stored is None or self.initial is None:
             return False
+        if self.custom_field.type == FieldType.LOOKUP:  # the label may have changed, the record it names not
+            return isinstance(data, str) and lookup_named_id(self.custom_field.lookup_target, data) == self.stored
         if isinstance(self.initial, list):
             return isinstance(data, list) and sorted(map(str, data)) == sorted(map(str, self.initial))
         return isinstance(data, str) and data.strip() == str(self.initial).strip()
@@ -174,21 +177,36 @@ def custom_fields_form_fields(
     role: str,
     values: Mapping[str, Any] | None = None,
     fields: list[CustomField] | None = None,
+    labels: dict[str, dict[int, str]] | None = None,
+    read_labels: bool = True,
 ) -> dict[str, CustomValueField]:
     """Form fields, by form name (FORM_PREFIX + key), for the active fields `role` sees on one kind of
-    record, in order, holding the record's `values`. Lookup labels cost one query per target kind."""
+    record, in order, holding the record's `values`. Lookup labels cost one query per target kind, for
+    those not in `labels` (a dict this fills in, for the next form to reuse); none without `read_labels`
+    (a posted form that will not be shown as it is: lookups then read "#42")."""
     if fields is None:
         fields = custom_fields_visible(account=account, object_type=object_type, role=role)
     fields = [f for f in fields if custom_field_visible_to(f, role)]
     values = values or {}
-    labels = custom_field_lookup_labels(account=account, fields=fields, values=[values])
+    found = labels or {}
+    if read_labels:
+        found = custom_field_lookup_labels(account=account, fields=fields, values=[values], known=labels)
+        if labels is not None:
+            labels.update(found)
+    labels = found
     return {
         FORM_PREFIX + f.key: custom_field_form_field(
             f,
             account=account,
             initial=values.get(f.key),
             role=role,
-            lookup_label=labels.get(f.lookup_target, {}).get(values.get(f.key)) if f.type == FieldType.LOOKUP else None,
+            lookup_label=_label(f, values.get(f.key), labels, read_labels),
         )
         for f in fields
     }
+
+
+def _label(field: CustomField, value: Any, labels: dict, read_labels: bool) -> str | None:
+    if field.type != FieldType.LOOKUP or value is None:
+        return None
+    return labels.get(field.lookup_target, {}).get(value) or (None if read_labels else f"#{value}")

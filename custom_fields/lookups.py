@@ -121,11 +121,9 @@ def lookup_resolve(*, account: Account, target: str, text: str | int) -> int | N
     text = " ".join(str(text).split())
     if not text:
         return None
-    match = _TRAILING_ID.search(text) or _BARE_ID.fullmatch(text)
-    if match is None and target == FieldObject.TICKET:
-        match = _LEADING_TICKET_ID.match(text)
-    if match:
-        return _existing_id(account, target, int(match.group(1)))
+    named = lookup_named_id(target, text)
+    if named is not None:
+        return _existing_id(account, target, named)
     records = _queryset(account, target)
     if target == FieldObject.USER and "@" in text:
         lowered = text.lower()
@@ -149,6 +147,16 @@ def lookup_resolve(*, account: Account, target: str, text: str | int) -> int | N
             code="ambiguous",
         )
     return ids[0]
+
+
+def lookup_named_id(target: str, text: str) -> int | None:
+    """The id a lookup text names outright — a label's trailing "(#42)", a bare "#42" or "42", a ticket's
+    leading "#42" — without looking anything up; None when it names none that way."""
+    text = " ".join(text.split())
+    match = _TRAILING_ID.search(text) or _BARE_ID.fullmatch(text)
+    if match is None and target == FieldObject.TICKET:
+        match = _LEADING_TICKET_ID.match(text)
+    return int(match.group(1)) if match else None
 
 
 def _existing_id(account: Account, target: str, pk: int) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -32,6 +32,13 @@ _KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _OPTION_VALUE = re.compile(r"[\w-]{1,64}")
 _AUDITED = ("object_type", "key", "title", "description", "type", "options", "regexp", "lookup_target")
 _AUDITED += ("agent_access", "active", "position")
+
+
+def custom_fields_changed(*, account: Account) -> None:
+    """Mark the account's definitions as changed, in the caller's transaction: every process reads them
+    afresh from then on (see `custom_fields_visible`)."""
+    Account.objects.filter(pk=account.pk).update(custom_fields_version=F("custom_fields_version") + 1)
+    account.refresh_from_db(fields=["custom_fields_version"])
 
 
 def key_from_title(title: str) -> str:
@@ -196,6 +203,7 @@ def custom_field_create(
             )
     except IntegrityError:  # another admin took the key in the meantime
         raise ValidationError({"key": _("Another field here already uses the key “%(key)s”.") % {"key": key}}) from None
+    custom_fields_changed(account=account)
     audit_record(account=account, actor=actor, action="custom_field.created", target=field, after=_snapshot(field))
     return field
 
@@ -246,6 +254,7 @@ def custom_field_update(
         setattr(locked, name, after[name])
         setattr(field, name, after[name])
     locked.save(update_fields=changed)
+    custom_fields_changed(account=field.account)  # the caller's account object reads the new version too
     audit_record(
         account=locked.account,
         actor=actor,
@@ -265,6 +274,7 @@ def custom_field_set_active(*, field: CustomField, actor: User, active: bool) ->
         return False
     CustomField.objects.filter(pk=locked.pk).update(active=active)
     field.active = locked.active = active
+    custom_fields_changed(account=field.account)  # the caller's account object reads the new version too
     audit_record(
         account=locked.account,
         actor=actor,
@@ -292,6 +302,8 @@ def custom_field_reorder(*, account: Account, actor: User, object_type: str, ord
     for i, pk in enumerate(order):
         by_id[pk].position = i
     CustomField.objects.bulk_update(moved, ["position"])
+    if moved:
+        custom_fields_changed(account=account)
     before, after = [f.key for f in fields], [by_id[pk].key for pk in order]
     if before == after:  # at most the positions were renumbered, nothing an admin would see
         return False

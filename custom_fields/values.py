@@ -15,6 +15,7 @@ from typing import Any
 
 import re2
 from django.apps import apps
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -65,12 +66,28 @@ def custom_field_get(*, account: Account, object_type: str, field_id: int) -> Cu
 
 def custom_fields_visible(*, account: Account, object_type: str, role: str) -> list[CustomField]:
     """The active fields someone of `role` sees on one kind of record, in the admins' order."""
-    fields = CustomField.objects.filter(account=account, object_type=object_type, active=True)
-    if role == Role.AGENT:
-        fields = fields.exclude(agent_access=AgentAccess.HIDDEN)
-    elif role != Role.ADMIN:
+    if role not in (Role.AGENT, Role.ADMIN):
         return []
-    return list(fields.order_by("position", "id"))
+    fields = _active_fields(account, object_type)
+    if role == Role.AGENT:
+        return [f for f in fields if f.agent_access != AgentAccess.HIDDEN]
+    return fields
+
+
+# Definitions change rarely and are read on every page that shows a record: each process keeps them, under
+# the account's custom_fields_version (read with the account on every request), which every change of a
+# definition bumps in its own transaction (`custom_fields_changed`).
+_DEFINITIONS_KEPT_FOR = 3600  # seconds
+
+
+def _active_fields(account: Account, object_type: str) -> list[CustomField]:
+    key = f"custom-fields:{account.pk}:{account.custom_fields_version}:{object_type}"
+    rows = cache.get(key)
+    if rows is None:
+        active = CustomField.objects.filter(account=account, object_type=object_type, active=True)
+        rows = list(active.order_by("position", "id").values())
+        cache.set(key, rows, _DEFINITIONS_KEPT_FOR)
+    return [CustomField(**row) for row in rows]
 
 
 def custom_field_usage_count(field: CustomField) -> int:
@@ -300,17 +317,24 @@ def custom_field_values_writable(
 
 
 def custom_field_lookup_labels(
-    *, account: Account, fields: Iterable[CustomField], values: Iterable[Mapping[str, Any]]
+    *,
+    account: Account,
+    fields: Iterable[CustomField],
+    values: Iterable[Mapping[str, Any]],
+    known: Mapping[str, Mapping[int, str]] | None = None,
 ) -> dict[str, dict[int, str]]:
     """Labels for every lookup value of `fields` found in `values` (one dict per record): one query per
-    target kind, however many records and fields."""
+    target kind, however many records and fields; none for the labels `known` already (by target, by id)."""
+    known = known or {}
     lookups = [f for f in fields if f.type == FieldType.LOOKUP]
     wanted: dict[str, set] = {}
     for record_values in values:
         for f in lookups:
-            if record_values.get(f.key) is not None:
-                wanted.setdefault(f.lookup_target, set()).add(record_values[f.key])
-    return lookup_labels(account=account, ids_by_target=wanted)
+            value = record_values.get(f.key)
+            if value is not None and value not in known.get(f.lookup_target, {}):
+                wanted.setdefault(f.lookup_target, set()).add(value)
+    found = lookup_labels(account=account, ids_by_target=wanted)
+    return {target: {**known.get(target, {}), **found.get(target, {})} for target in {*known, *found}}
 
 
 def custom_field_display(

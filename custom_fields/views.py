@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import admin_required, team_member_required
 from accounts.models import Role
+from common.http import or_404
 from custom_fields.admin_forms import AGENT_ACCESS_HELP, CustomFieldForm
 from custom_fields.form_fields import custom_field_form_field
 from custom_fields.lookups import lookup_search
@@ -60,13 +61,6 @@ def _list_context(request, object_type: str, announcement: str = "") -> dict:
     return _context(object_type, fields=fields, intro=PAGE_INTROS[object_type], announcement=announcement)
 
 
-def _field_or_404(request, object_type: str, field_id: int):
-    field = custom_field_get(account=request.account, object_type=object_type, field_id=field_id)
-    if field is None:
-        raise Http404
-    return field
-
-
 @admin_required
 @require_GET
 @vary_on_headers("HX-Request")
@@ -108,7 +102,7 @@ def field_create(request, object_type: str):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def field_edit(request, object_type: str, field_id: int):
-    field = _field_or_404(request, object_type, field_id)
+    field = or_404(custom_field_get(account=request.account, object_type=object_type, field_id=field_id))
     form = CustomFieldForm(request.POST or None, field=field)
     if request.method == "POST" and form.is_valid():
         try:
@@ -140,7 +134,7 @@ def _after_change(request, object_type: str, field, message: str, fields=None):
 @admin_required
 @require_POST
 def field_move(request, object_type: str, field_id: int):
-    field = _field_or_404(request, object_type, field_id)
+    field = or_404(custom_field_get(account=request.account, object_type=object_type, field_id=field_id))
     offset = MOVES.get(request.POST.get("direction", ""))
     if offset is None:
         return HttpResponseBadRequest(_("Move a field up or down."), content_type="text/plain")
@@ -158,7 +152,7 @@ def field_move(request, object_type: str, field_id: int):
 @admin_required
 @require_POST
 def field_set_active(request, object_type: str, field_id: int):
-    field = _field_or_404(request, object_type, field_id)
+    field = or_404(custom_field_get(account=request.account, object_type=object_type, field_id=field_id))
     active = request.POST.get("active")
     if active not in ("true", "false"):
         return HttpResponseBadRequest(_("Say whether the field should be active."), content_type="text/plain")

@@ -10,6 +10,7 @@ from factory import fuzzy
 
 from accounts.models import Account, Role, User
 from custom_fields.models import CustomField
+from custom_fields.services import custom_fields_changed
 from profiles.models import Identity, IdentityType, Organization, OrganizationMembership, PhoneLine
 from tickets.models import Comment, Priority, Status, Ticket, TicketType
 
@@ -104,6 +105,12 @@ class CustomFieldFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"field_{n}")
     title = factory.Sequence(lambda n: f"Field {n}")
     type = "text"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        field = super()._create(model_class, *args, **kwargs)
+        custom_fields_changed(account=field.account)  # as the admin center's services do
+        return field
 
 
 class TicketFactory(factory.django.DjangoModelFactory):

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from profiles.forms import CustomerDetailsForm
-from profiles.identities import identity_actions, phone_format, phone_sharers
-from profiles.models import Identity, IdentityType, PhoneLine
-from profiles.organizations import memberships_for_customer
+from profiles.identities import identity_actions, phone_format
+from profiles.models import Identity, PhoneLine
+from profiles.selectors import ProfileFacts
 
 SECTIONS = ("contact", "additional", "organizations", "custom")
 
@@ -24,11 +24,9 @@ class IdentityRow:
     shared_with: list
 
 
-def _identity_rows(customer) -> list[IdentityRow]:
-    identities = sorted(customer.identities.all(), key=lambda i: (i.type != IdentityType.EMAIL, not i.primary, i.pk))
-    sharers = phone_sharers(customer=customer) if any(i.is_phone for i in identities) else {}
+def _identity_rows(facts: ProfileFacts) -> list[IdentityRow]:
     rows = []
-    for identity in identities:
+    for identity in facts.identities:
         if identity.is_email:
             label = _("Primary email") if identity.primary else _("Other email")
             display = identity.value
@@ -36,19 +34,23 @@ def _identity_rows(customer) -> list[IdentityRow]:
             shared = identity.phone_line == PhoneLine.SHARED
             label = _("Phone (shared line)") if shared else _("Phone (direct line)")
             display = phone_format(identity.value)
-        rows.append(IdentityRow(identity, label, display, identity_actions(identity), sharers.get(identity.value, [])))
+        rows.append(
+            IdentityRow(identity, label, display, identity_actions(identity), facts.sharers.get(identity.value, []))
+        )
     return rows
 
 
-def details_context(request, customer, form: CustomerDetailsForm | None = None, organization_query: str = "") -> dict:
+def details_context(
+    request, customer, facts: ProfileFacts, form: CustomerDetailsForm | None = None, organization_query: str = ""
+) -> dict:
     """What the Customer details tab shows: the form (fresh, or as the agent left it) and the contact
     and organization rows as they are saved now."""
     form = form or CustomerDetailsForm(customer=customer, role=request.user.role)
     collapsed = {s for s in request.POST.get("collapsed", "").split() if s in SECTIONS}
     return {
         "details_form": form,
-        "identity_rows": _identity_rows(customer),
-        "memberships": memberships_for_customer(customer=customer),
+        "identity_rows": _identity_rows(facts),
+        "memberships": facts.memberships,
         "collapsed": collapsed,
         "collapsed_value": " ".join(sorted(collapsed)),
         "organization_query": organization_query,

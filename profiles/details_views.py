@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import team_member_required
+from common.http import or_404
 from custom_fields.lookups import lookup_resolve
 from profiles.details import details_context
 from profiles.forms import CustomerDetailsForm
@@ -35,10 +36,10 @@ from profiles.organizations import (
     organization_for_account,
     organizations_search,
 )
-from profiles.selectors import customer_for_team_member
+from profiles.page import PARTIALS, ProfilePage
+from profiles.selectors import customer_reference
 from profiles.services import ContactRefused, ProfileConflict, customer_update
 from profiles.verification import identity_send_verification
-from profiles.views import PARTIALS, customer_url, render_customer
 
 
 def _typed(request, customer) -> CustomerDetailsForm:
@@ -50,61 +51,67 @@ def _typed(request, customer) -> CustomerDetailsForm:
     return form
 
 
-def _answer(request, customer, *, form=None, status=200, saved=False, organization_query="", candidates=()):
+def _answer(page: ProfilePage, customer, *, form=None, status=200, saved=False, organization_query="", candidates=()):
     """Show the tab again. Without HTMX: a redirect, unless the agent has typed something not yet saved
-    (then the whole page, with it). With HTMX: the tab's panel, and after any write (no `form` given)
-    also Key details and the header, which may show what changed."""
+    (then the whole page, with it). With HTMX: the tab's panel (with `form`, as typed or fresh after a save),
+    and after any write also Key details and the header, which may show what changed."""
+    request = page.request
     if form is None and not saved:
         typed = _typed(request, customer)
         form = typed if typed.has_unsaved_input() else None
-    if form is None and not request.htmx:
-        return redirect(customer_url(request, customer))
-    customer = customer_for_team_member(account=request.account, user_id=customer.pk)
-    panel = details_context(request, customer, form, organization_query=organization_query)
+    if (form is None or saved) and not request.htmx:
+        return redirect(page.details_url(customer))
+    panel = details_context(request, customer, page.facts(customer), form, organization_query=organization_query)
     panel["organization_candidates"] = candidates
     wrote = status < 400 and not request.POST.get("add_contact")  # every other success followed a write
-    partial = PARTIALS["tab-panel"] if request.htmx else None
-    return render_customer(
-        request, customer, tab="details", panel=panel, partial=partial, status=status, refreshed=wrote
-    )
+    page.partial = PARTIALS["tab-panel"] if request.htmx else None
+    return page.render(customer, tab="details", panel=panel, status=status, refreshed=wrote)
 
 
 @team_member_required
 @require_POST
 def details_save(request, user_id: int):
     """The tab's one Save; also "+ Add contact" (a new empty row) and, after a conflict, each field's choice."""
-    customer = customer_for_team_member(account=request.account, user_id=user_id)
+    page = ProfilePage(request)
     if request.POST.get("add_contact"):
-        return _answer(request, customer, form=_typed(request, customer))
-    form = CustomerDetailsForm(request.POST, customer=customer, role=request.user.role)
+        customer = page.customer(user_id, for_write=True)
+        return _answer(page, customer, form=_typed(request, customer))
+    # The save reads the customer itself, locked: the form needs only what it posted (each field's loaded
+    # value comes back with it), and the page then shows the customer as the save left them.
+    form = CustomerDetailsForm(request.POST, account=request.account, role=request.user.role)
     for key, choice in request.POST.items():  # after a conflict: the fields where the agent chose theirs
         if key.startswith("resolve_") and choice == "theirs":
             form.keep_theirs(key.removeprefix("resolve_"))
     if not form.is_valid():
         messages.error(request, _("Some fields need your attention. Nothing was saved."))
-        return _answer(request, customer, form=form, status=400)
+        return _answer(page, page.customer(user_id, for_write=True), form=form, status=400)
     try:
         saved = customer_update(
-            customer=customer,
+            customer=customer_reference(account=request.account, user_id=user_id),
             actor=request.user,
             changes=form.changes(),
             originals=form.originals(),
             custom_changes=form.custom_changes(),
             custom_originals=form.custom_originals(),
+            definitions=form.definitions,
             new_contacts=form.contacts_to_add(),
+            with_ticket_counts=True,
         )
     except ProfileConflict as conflict:
         _show_conflicts(form, conflict)
         messages.error(request, _("Another agent saved this profile while you were editing. Nothing was saved."))
-        return _answer(request, customer, form=form, status=409)
+        return _answer(page, page.customer(user_id, for_write=True), form=form, status=409)
     except ContactRefused as refused:
         _show_refused_contact(request, form, refused)
-        return _answer(request, customer, form=form, status=400)
+        return _answer(page, page.customer(user_id, for_write=True), form=form, status=400)
     if saved:
         messages.success(request, _("Profile saved."))
     else:
         messages.info(request, _("Nothing to save: no field was changed."))
-    return _answer(request, customer, saved=True)
+    fresh = CustomerDetailsForm(
+        customer=saved.customer, role=request.user.role, definitions=form.definitions, lookup_labels=form.lookup_labels
+    )
+    return _answer(page, saved.customer, form=fresh, saved=True)
 
 
 def _show_conflicts(form: CustomerDetailsForm, conflict: ProfileConflict) -> None:
@@ -157,24 +164,26 @@ def identity_action(request, user_id: int, identity_id: int, action: str):
     """Resend verification, make primary, make direct line or remove one email or phone number."""
     if action not in IDENTITY_ACTIONS:
         raise Http404
-    customer = customer_for_team_member(account=request.account, user_id=user_id)
-    identity = identity_for_customer(customer=customer, identity_id=identity_id)
+    page = ProfilePage(request)
+    customer = page.customer(user_id, for_write=True)
+    identity = or_404(identity_for_customer(customer=customer, identity_id=identity_id))
     shown = phone_format(identity.value) if identity.is_phone else identity.value
     try:
         IDENTITY_ACTIONS[action](request, customer, identity)
     except IdentityError as error:
         messages.error(request, error.message)
-        return _answer(request, customer, form=_typed(request, customer), status=400)
+        return _answer(page, customer, form=_typed(request, customer), status=400)
     messages.success(request, IDENTITY_DONE[action](shown))
-    return _answer(request, customer)
+    return _answer(page, customer)
 
 
 @team_member_required
 @require_POST
 def membership_action(request, user_id: int, membership_id: int, action: str):
     """Make an organization the customer's default, or remove the customer from it."""
-    customer = customer_for_team_member(account=request.account, user_id=user_id)
-    membership = membership_for_customer(customer=customer, membership_id=membership_id)
+    page = ProfilePage(request)
+    customer = page.customer(user_id, for_write=True)
+    membership = or_404(membership_for_customer(customer=customer, membership_id=membership_id))
     name = membership.organization.name
     if action == "make-default":
         membership_make_default(customer=customer, actor=request.user, membership=membership)
@@ -184,7 +193,7 @@ def membership_action(request, user_id: int, membership_id: int, action: str):
         messages.success(request, _("Removed from %(name)s.") % {"name": name})
     else:
         raise Http404
-    return _answer(request, customer)
+    return _answer(page, customer)
 
 
 @team_member_required
@@ -192,7 +201,8 @@ def membership_action(request, user_id: int, membership_id: int, action: str):
 def membership_add_view(request, user_id: int):
     """+ Add organization: the one organization the text names (a picked suggestion, an #id, the exact
     name, or a search only one organization matches); several matches are offered as choices."""
-    customer = customer_for_team_member(account=request.account, user_id=user_id)
+    page = ProfilePage(request)
+    customer = page.customer(user_id, for_write=True)
     text = (request.POST.get("pick_organization") or request.POST.get("organization", ""))[:200]
     candidates = []
     try:
@@ -205,7 +215,7 @@ def membership_add_view(request, user_id: int):
         message = error.message if isinstance(error, MembershipError) else " ".join(error.messages)
         messages.error(request, message)
         return _answer(
-            request,
+            page,
             customer,
             form=_typed(request, customer),
             status=400,
@@ -213,7 +223,7 @@ def membership_add_view(request, user_id: int):
             candidates=candidates,
         )
     messages.success(request, _("Added to %(name)s.") % {"name": organization.name})
-    return _answer(request, customer)
+    return _answer(page, customer)
 
 
 def _organization_named(account, customer, text: str):
@@ -229,4 +239,4 @@ def _organization_named(account, customer, text: str):
         raise ValidationError(_("No organization matches “%(text)s”.") % {"text": text}) from None
     if organization_id is None:
         raise ValidationError(_("Type the organization's name and pick it from the suggestions."))
-    return organization_for_account(account=account, organization_id=organization_id)
+    return or_404(organization_for_account(account=account, organization_id=organization_id))

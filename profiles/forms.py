@@ -4,47 +4,19 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Locale, User, time_zone_choices
+from accounts.models import Account, Locale, User, time_zone_choices
 from common.tags import normalize_tags
 from common.widgets import LargeSelect
 from custom_fields.form_fields import custom_fields_form_fields
 from custom_fields.models import FieldObject, FieldType
+from custom_fields.values import FORM_PREFIX, custom_fields_visible
 from profiles.identities import IdentityError, identity_normalize
 from profiles.models import IdentityType
 from profiles.services import EDITABLE_FIELDS, NewContact, custom_value_token
-from tickets.models import Status
 
 
 class CustomerSearchForm(forms.Form):
     q = forms.CharField(label=_("Search customers"), required=False, max_length=200)
-
-
-class TicketListForm(forms.Form):
-    """The controls of a customer's ticket list; anything malformed falls back to the default."""
-
-    RELATIONS = [("requested", _("Requested tickets")), ("ccd", _("CC'd tickets"))]
-
-    relation = forms.ChoiceField(label=_("Show"), choices=RELATIONS, required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    sort = forms.CharField(required=False)
-    dir = forms.ChoiceField(choices=[("asc", "asc"), ("desc", "desc")], required=False)
-    after = forms.CharField(required=False, max_length=500)
-    before = forms.CharField(required=False, max_length=500)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("Any status")), ("unsolved", _("Unsolved"))] + list(Status.choices)
-
-    def params(self) -> dict:
-        data = self.cleaned_data if self.is_valid() else {}
-        return {
-            "relation": data.get("relation") or "requested",
-            "status": data.get("status") or "",
-            "sort": data.get("sort") or "updated",
-            "descending": (data.get("dir") or "desc") == "desc",
-            "after": data.get("after") or None,
-            "before": data.get("before") or None,
-        }
 
 
 MAX_NEW_CONTACTS = 10
@@ -80,14 +52,48 @@ class CustomerDetailsForm(forms.Form):
         widget=forms.TextInput(attrs={"data-tags": "", "data-remove-label": _("Remove tag %s")}),
     )
 
-    def __init__(self, data=None, *, customer: User, role: str, add_contact: str = ""):
+    def __init__(
+        self,
+        data=None,
+        *,
+        customer: User | None = None,
+        account: Account | None = None,
+        role: str,
+        add_contact: str = "",
+        definitions=None,
+        lookup_labels=None,
+    ):
+        """Shows `customer`'s values; a posted form may be read without them (`account` then): every field
+        posts back the value it was loaded with (its `was_` field), which is all a save compares with."""
         self.customer = customer
-        initial = {f: getattr(customer, f) for f in EDITABLE_FIELDS}
+        account = account or customer.account
+        if customer is not None:
+            initial = {f: getattr(customer, f) for f in EDITABLE_FIELDS}
+            stored = customer.custom_fields or {}
+        else:
+            initial = {f: data.get(f"was_{f}", "") for f in EDITABLE_FIELDS}
+            stored = {}
+            for name, value in data.items():
+                if name.startswith("was_" + FORM_PREFIX) and (loaded := _loaded_value(value)) is not None:
+                    stored[name.removeprefix("was_" + FORM_PREFIX)] = loaded
         super().__init__(data, initial=initial)
         for f in EDITABLE_FIELDS:
             self.fields[f"was_{f}"] = forms.CharField(required=False, widget=forms.HiddenInput, initial=initial[f])
-        stored = customer.custom_fields or {}
-        self.custom_fields = custom_fields_form_fields(customer.account, FieldObject.USER, role=role, values=stored)
+        if definitions is None:
+            definitions = custom_fields_visible(account=account, object_type=FieldObject.USER, role=role)
+        # The user fields this member sees and the lookup labels read for them: the save and the next form
+        # reuse both instead of reading them again.
+        self.definitions = definitions
+        self.lookup_labels = {} if lookup_labels is None else lookup_labels
+        self.custom_fields = custom_fields_form_fields(
+            account,
+            FieldObject.USER,
+            role=role,
+            values=stored,
+            fields=definitions,
+            labels=self.lookup_labels,
+            read_labels=customer is not None,
+        )
         for name, custom in self.custom_fields.items():
             self.fields[name] = custom
             if not custom.disabled:
@@ -211,3 +217,10 @@ def _widget_values(custom, token: str) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
     return [f"#{value}"] if custom.custom_field.type == FieldType.LOOKUP else [str(value)]
+
+
+def _loaded_value(token: str):
+    try:
+        return json.loads(token)
+    except ValueError:
+        return None

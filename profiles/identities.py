@@ -22,15 +22,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.services import audit_record
 from activity.services import event_record
+from common.errors import RecordGone
+from profiles.locking import customer_lock
 from profiles.models import Identity, IdentityType, PhoneLine
-from profiles.selectors import customer_lock
 
 EMAIL_MAX_LENGTH = 254
 TEAM_MEMBER = "team"  # what an identifier of a team member (who has no customer timeline) names
@@ -56,12 +56,9 @@ class IdentityTaken(IdentityError):
 # Reads
 
 
-def identity_for_customer(*, customer: User, identity_id: int) -> Identity:
-    """One identity of this customer; another customer's (or account's) identity is a 404."""
-    identity = Identity.objects.filter(pk=identity_id, user=customer, account_id=customer.account_id).first()
-    if identity is None:
-        raise Http404
-    return identity
+def identity_for_customer(*, customer: User, identity_id: int) -> Identity | None:
+    """One identity of this customer; None for another customer's (or account's)."""
+    return Identity.objects.filter(pk=identity_id, user=customer, account_id=customer.account_id).first()
 
 
 def phone_sharers(*, customer: User) -> dict[str, list[User]]:
@@ -372,7 +369,7 @@ def _locked_identity(*, customer: User, identity: Identity) -> Identity:
         .first()
     )
     if locked is None:
-        raise Http404
+        raise RecordGone(f"identity {identity.pk} of user {customer.pk} no longer exists")
     return locked
 
 

@@ -7,14 +7,14 @@ membership that sorts first by organization name.
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, User
 from accounts.services import audit_record
 from activity.services import event_record
+from common.errors import RecordGone
+from profiles.locking import customer_lock
 from profiles.models import Organization, OrganizationMembership
-from profiles.selectors import customer_lock
 
 SEARCH_LIMIT = 10
 
@@ -41,24 +41,18 @@ def memberships_for_customer(*, customer: User) -> list[OrganizationMembership]:
     )
 
 
-def membership_for_customer(*, customer: User, membership_id: int) -> OrganizationMembership:
-    """One membership of this customer; another customer's (or account's) is a 404."""
-    membership = (
+def membership_for_customer(*, customer: User, membership_id: int) -> OrganizationMembership | None:
+    """One membership of this customer; None for another customer's (or account's)."""
+    return (
         OrganizationMembership.objects.filter(pk=membership_id, user=customer, account_id=customer.account_id)
         .select_related("organization")
         .first()
     )
-    if membership is None:
-        raise Http404
-    return membership
 
 
-def organization_for_account(*, account: Account, organization_id: int) -> Organization:
-    """One organization of the account; another account's is a 404."""
-    organization = Organization.objects.filter(pk=organization_id, account=account).first()
-    if organization is None:
-        raise Http404
-    return organization
+def organization_for_account(*, account: Account, organization_id: int) -> Organization | None:
+    """One organization of the account; None for another account's."""
+    return Organization.objects.filter(pk=organization_id, account=account).first()
 
 
 def organizations_search(
@@ -85,7 +79,7 @@ def membership_add(*, customer: User, actor: User, organization: Organization) -
     """Add the customer to an organization of their account; their first one becomes the default."""
     customer_lock(customer=customer, actor=actor)
     if organization.account_id != customer.account_id:
-        raise Http404
+        raise RecordGone(f"organization {organization.pk} is not in account {customer.account_id}")
     has_any = OrganizationMembership.objects.filter(user=customer).exists()
     try:
         with transaction.atomic():
@@ -198,7 +192,7 @@ def _locked_membership(*, customer: User, membership: OrganizationMembership) ->
         .first()
     )
     if locked is None:
-        raise Http404
+        raise RecordGone(f"membership {membership.pk} of user {customer.pk} no longer exists")
     return locked
 
 

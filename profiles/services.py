@@ -18,6 +18,7 @@ from custom_fields.values import (
     custom_field_values_apply,
 )
 from profiles.identities import IdentityError, identity_add
+from profiles.locking import customer_lock
 from profiles.models import Identity, IdentityType
 
 # Profile fields an agent edits directly, with the timeline event each change records.
@@ -67,8 +68,10 @@ class NewContact:
 
 @dataclass
 class ProfileSave:
-    """What a save changed: field names (custom fields by form name) and the contacts added."""
+    """What a save changed: field names (custom fields by form name) and the contacts added; and the
+    customer as saved now, for the page to show without reading them again."""
 
+    customer: User
     fields: list[str] = field(default_factory=list)
     contacts: list = field(default_factory=list)
 
@@ -121,14 +124,19 @@ def customer_update(
     originals: dict,
     custom_changes: dict | None = None,
     custom_originals: dict | None = None,
+    definitions: list[CustomField] | None = None,
     new_contacts: list[NewContact] = (),
+    with_ticket_counts: bool = False,
 ) -> ProfileSave:
     """Save what this agent changed since the form was loaded (`originals`, `custom_originals`), merging
     with whatever another agent saved meanwhile; a field both changed differently is refused as a
     conflict, and a new contact that can't be added refuses the whole save. Either way nothing is
-    written then. Records one timeline event per changed field and one audit entry."""
+    written then. Records one timeline event per changed field and one audit entry. `definitions` are
+    the user fields the caller already read (else they are read here). Only `customer`'s id and account
+    are used: the row is locked and read as saved now, and returned as the save left it (with its ticket
+    counts if asked, for a page to show without reading the customer again)."""
     custom_changes, custom_originals = custom_changes or {}, custom_originals or {}
-    locked = User.objects.select_for_update().get(pk=customer.pk, account_id=customer.account_id)
+    locked = customer_lock(customer=customer, actor=actor, with_ticket_counts=with_ticket_counts)
     current = {f: _comparable(f, getattr(locked, f)) for f in EDITABLE_FIELDS}
     touched, conflicts = {}, []
     for f, value in changes.items():
@@ -140,12 +148,11 @@ def customer_update(
             conflicts.append(FieldConflict(field=f, theirs=current[f], yours=yours))
         elif merge == _SAVE:
             touched[f] = yours
-    definitions = {
-        f.key: f
-        for f in CustomField.objects.filter(
+    if definitions is None and custom_changes:
+        definitions = CustomField.objects.filter(
             account_id=locked.account_id, object_type=FieldObject.USER, key__in=list(custom_changes)
         )
-    }
+    definitions = {f.key: f for f in definitions or () if f.object_type == FieldObject.USER}
     stored = dict(locked.custom_fields or {})
     custom_touched = {}
     for key, yours in custom_changes.items():
@@ -177,7 +184,7 @@ def customer_update(
     saved = list(touched)
     for f in saved:
         setattr(locked, f, touched[f])
-        setattr(customer, f, touched[f])
+        setattr(customer, f, touched[f])  # the caller's copy reads as saved too
         event_record(
             customer=locked,
             type=EDITABLE_FIELDS[f],
@@ -185,8 +192,7 @@ def customer_update(
             properties={"field": f, "previous": current[f], "current": touched[f], "actor_id": actor.pk},
         )
     if custom_touched:
-        locked.custom_fields = custom_field_values_apply(stored, custom_touched)
-        customer.custom_fields = locked.custom_fields
+        locked.custom_fields = customer.custom_fields = custom_field_values_apply(stored, custom_touched)
         fields = [definitions[key] for key in custom_touched]
         labels = custom_field_lookup_labels(account=locked.account, fields=fields, values=[stored, custom_touched])
         for definition in fields:
@@ -223,7 +229,7 @@ def customer_update(
             contacts.append(identity_add(customer=locked, actor=actor, type=contact.type, value=contact.value))
         except IdentityError as error:
             raise ContactRefused(index, error) from None
-    return ProfileSave(fields=saved + [FORM_PREFIX + k for k in custom_touched], contacts=contacts)
+    return ProfileSave(customer=locked, fields=saved + [FORM_PREFIX + k for k in custom_touched], contacts=contacts)
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from activity.models import SUPPORT_SOURCE, Event, EventKind
 from activity.selectors import EventFilter
-from tickets.models import Status
+from tickets.events import TICKET_EVENTS
 
 # The filter drop-down's values are "source" or "source:type", each part with ":" and "%" escaped,
 # so any source or type name round-trips and common names stay readable in the URL.
@@ -45,26 +45,7 @@ def _changed(with_values, without_values) -> Callable[[dict], str]:
 # Events this product records itself, described in the reader's language from their properties. The
 # stored English description is the fallback when properties lack what a sentence needs.
 SUPPORT_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
-    "ticket_requested": (
-        gettext_lazy("Ticket requested"),
-        lambda p: _("Requested ticket #%(ticket_id)s: %(subject)s") % p,
-    ),
-    "ticket_status_changed": (
-        gettext_lazy("Ticket status changed"),
-        lambda p: _("Ticket #%(ticket_id)s changed from %(previous)s to %(current)s") % _status_names(p),
-    ),
-    "ticket_solved": (gettext_lazy("Ticket solved"), lambda p: _("Ticket #%(ticket_id)s solved") % p),
-    "comment_added": (
-        gettext_lazy("Comment added"),
-        lambda p: (
-            (
-                _("Internal note on ticket #%(ticket_id)s")
-                if p["public"] is False
-                else _("Comment on ticket #%(ticket_id)s")
-            )
-            % p
-        ),
-    ),
+    **TICKET_EVENTS,
     "name_changed": (
         gettext_lazy("Name changed"),
         _changed(gettext_lazy("Name changed from “%(previous)s” to “%(current)s”"), gettext_lazy("Name changed")),
@@ -127,11 +108,6 @@ def _identity_change(p: dict) -> str:
         "made_shared_line": _("%(value)s is now a shared line"),
     }
     return sentences.get(p["change"], _("%(value)s changed")) % {"value": p["value"]}
-
-
-def _status_names(p: dict) -> dict:
-    names = dict(Status.choices)
-    return {**p, "previous": names.get(p["previous"], p["previous"]), "current": names.get(p["current"], p["current"])}
 
 
 def type_label(source: str, type: str) -> str:

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -24,6 +23,7 @@ from accounts.models import Account, User
 from accounts.selectors import account_for_host
 from accounts.services import audit_record
 from activity.services import event_record
+from common.errors import RecordGone
 from profiles.identities import IdentityError
 from profiles.models import Identity, IdentityType
 
@@ -97,11 +97,12 @@ def identity_send_verification(*, identity: Identity, actor: User, base_url: str
     `base_url` is the scheme and host the agent reached the account on (request.build_absolute_uri("/")),
     so the link opens on the customer's own helpdesk.
     """
+    identity_id = identity.pk
     identity = (
-        Identity.objects.filter(pk=identity.pk, account_id=actor.account_id).select_related("user", "account").first()
+        Identity.objects.filter(pk=identity_id, account_id=actor.account_id).select_related("user", "account").first()
     )
     if identity is None:
-        raise Http404
+        raise RecordGone(f"identity {identity_id} is not in account {actor.account_id}")
     if not identity.is_email:
         raise IdentityError(_("Only an email address can be verified by email."))
     if identity.verified:

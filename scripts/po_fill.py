@@ -35,14 +35,19 @@ def fill(paths: list[Path], memory: Path) -> None:
             translation = known.get(entry.msgid)
             if translation is None:
                 continue
-            if entry.msgid_plural and isinstance(translation, dict) and not all(entry.msgstr_plural.values()):
+            # A fuzzy entry is makemessages' guess from a similar string: the known translation is better.
+            fuzzy = "fuzzy" in entry.flags
+            untranslated = not all(entry.msgstr_plural.values()) if entry.msgid_plural else not entry.msgstr
+            if entry.msgid_plural and isinstance(translation, dict) and (fuzzy or untranslated):
                 entry.msgstr_plural = {int(k): v for k, v in translation.items()}
-                filled += 1
-            elif not entry.msgid_plural and isinstance(translation, str) and not entry.msgstr:
+            elif not entry.msgid_plural and isinstance(translation, str) and (fuzzy or untranslated):
                 entry.msgstr = translation
-                filled += 1
-            if "fuzzy" in entry.flags and filled:
+            else:
+                continue
+            filled += 1
+            if fuzzy:
                 entry.flags.remove("fuzzy")
+                entry.previous_msgid = None
         if filled:
             catalogue.save()
             print(f"{path}: {filled} entries filled from the other catalogues")

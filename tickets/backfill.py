@@ -5,49 +5,13 @@ Each event carries a client id derived from the ticket, so running the backfill 
 same moment live, with the same `ticket_requested_event` / `ticket_solved_event`) never stores it twice.
 """
 
-import datetime
 import json
 from collections.abc import Callable
-from typing import NamedTuple
 
 from activity.ingest import NewEvent, events_ingest
 from activity.models import SUPPORT_SOURCE
+from tickets.events import ticket_requested_event, ticket_solved_event
 from tickets.models import Ticket
-
-
-def ticket_event_client_id(ticket_id: int, kind: str, at: datetime.datetime | None = None) -> str:
-    """The client id of a ticket's "requested" event, or of its "solved" event at `at` (a ticket may be
-    solved, reopened and solved again: each solve is its own event)."""
-    if kind == "solved":
-        return f"ticket-{ticket_id}-solved-{int(at.timestamp())}"
-    return f"ticket-{ticket_id}-{kind}"
-
-
-class TicketEvent(NamedTuple):
-    """What a ticket moment puts on its requester's timeline, the same whether recorded live or backfilled."""
-
-    type: str
-    description: str
-    properties: dict
-    client_id: str
-
-
-def ticket_requested_event(*, ticket_id: int, subject: str) -> TicketEvent:
-    return TicketEvent(
-        "ticket_requested",
-        f"Requested ticket #{ticket_id}: {subject}"[:255],
-        {"ticket_id": ticket_id, "subject": subject},
-        ticket_event_client_id(ticket_id, "requested"),
-    )
-
-
-def ticket_solved_event(*, ticket_id: int, solved_at: datetime.datetime) -> TicketEvent:
-    return TicketEvent(
-        "ticket_solved",
-        f"Ticket #{ticket_id} solved",
-        {"ticket_id": ticket_id},
-        ticket_event_client_id(ticket_id, "solved", solved_at),
-    )
 
 
 def ticket_events_backfill(

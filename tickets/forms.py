@@ -50,3 +50,31 @@ class RequestForm(forms.Form):
         if not subject:
             raise forms.ValidationError(_("Enter a subject."))
         return subject
+
+
+class TicketListForm(forms.Form):
+    """The controls of a customer's ticket list; anything malformed falls back to the default."""
+
+    RELATIONS = [("requested", _("Requested tickets")), ("ccd", _("CC'd tickets"))]
+
+    relation = forms.ChoiceField(label=_("Show"), choices=RELATIONS, required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    sort = forms.CharField(required=False)
+    dir = forms.ChoiceField(choices=[("asc", "asc"), ("desc", "desc")], required=False)
+    after = forms.CharField(required=False, max_length=500)
+    before = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("Any status")), ("unsolved", _("Unsolved"))] + list(Status.choices)
+
+    def params(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "relation": data.get("relation") or "requested",
+            "status": data.get("status") or "",
+            "sort": data.get("sort") or "updated",
+            "descending": (data.get("dir") or "desc") == "desc",
+            "after": data.get("after") or None,
+            "before": data.get("before") or None,
+        }

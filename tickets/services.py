@@ -7,7 +7,7 @@ from accounts.models import User
 from accounts.services import audit_record
 from activity.services import event_record
 from common.tags import merge_tags
-from tickets.backfill import ticket_requested_event, ticket_solved_event
+from tickets.events import ticket_requested_event, ticket_solved_event
 from tickets.models import Comment, Status, Ticket
 
 

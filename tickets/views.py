@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import team_member_required
+from common.http import or_404
 from tickets.forms import ReplyForm
 from tickets.models import Status
 from tickets.selectors import ticket_for_team_member
@@ -14,7 +15,7 @@ from tickets.services import StaleTicket, ticket_reply
 @require_http_methods(["GET", "POST"])
 def ticket_page(request, ticket_id: int):
     """A ticket with its conversation, and the agent's reply form ("submit as" a status)."""
-    ticket = ticket_for_team_member(account=request.account, ticket_id=ticket_id)
+    ticket = or_404(ticket_for_team_member(account=request.account, ticket_id=ticket_id))
     form = ReplyForm(request.POST or None, ticket=ticket)
     status = 200
     if request.method == "POST":

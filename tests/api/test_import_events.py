@@ -11,7 +11,7 @@ from accounts.models import User
 from activity.models import Event, EventKind
 from api import profile_events
 from demo.factories import TicketFactory, UserFactory
-from tickets.backfill import ticket_event_client_id
+from tickets.events import ticket_event_client_id
 
 T0 = datetime.datetime(2024, 3, 1, 10, 0, tzinfo=datetime.UTC)
 

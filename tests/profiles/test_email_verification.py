@@ -5,11 +5,11 @@ from unittest import mock
 import pytest
 from django.core import mail, signing
 from django.core.mail import EmailMultiAlternatives
-from django.http import Http404
 from django.utils import translation
 
 from accounts.models import AuditEntry, User
 from activity.models import Event
+from common.errors import RecordGone
 from demo.factories import IdentityFactory, PhoneIdentityFactory
 from profiles.identities import IdentityError, identity_add, identity_remove
 from profiles.models import Identity
@@ -126,7 +126,7 @@ def test_a_phone_number_or_a_verified_address_gets_no_email(outbox, bob, carol):
 
 
 def test_an_agent_of_another_account_cant_send_one(outbox, charlie, work):
-    with pytest.raises(Http404):
+    with pytest.raises(RecordGone):
         _send(work, charlie, base_url="http://globex.localhost")
 
     assert outbox == []

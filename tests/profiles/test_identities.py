@@ -2,10 +2,10 @@ import threading
 
 import pytest
 from django.db import connection, transaction
-from django.http import Http404
 
 from accounts.models import AuditEntry, User
 from activity.models import Event, EventKind
+from common.errors import RecordGone
 from demo.factories import IdentityFactory, PhoneIdentityFactory, UserFactory
 from profiles import identities
 from profiles.identities import (
@@ -344,14 +344,13 @@ def test_an_identity_of_another_customer_or_account_is_not_found(bob, carol, eri
     daves = Identity.objects.get(user=dave)
 
     for identity in (erins, daves):
-        with pytest.raises(Http404):
+        with pytest.raises(RecordGone):
             identity_remove(customer=carol, actor=bob, identity=identity)
-        with pytest.raises(Http404):
+        with pytest.raises(RecordGone):
             identity_make_primary(customer=carol, actor=bob, identity=identity)
-        with pytest.raises(Http404):
+        with pytest.raises(RecordGone):
             identity_verify(customer=carol, actor=bob, identity=identity)
-        with pytest.raises(Http404):
-            identity_for_customer(customer=carol, identity_id=identity.pk)
+        assert identity_for_customer(customer=carol, identity_id=identity.pk) is None
 
     assert Identity.objects.filter(pk__in=[erins.pk, daves.pk]).count() == 2
     assert identity_for_customer(customer=carol, identity_id=carol.identities.get().pk).value == "carol@example.com"
@@ -485,9 +484,9 @@ def test_an_agent_marks_an_email_verified_once(bob, carol):
 def test_an_agent_of_another_account_changes_nothing(charlie, carol):
     primary = Identity.objects.get(user=carol)
 
-    with pytest.raises(Http404):
+    with pytest.raises(RecordGone):
         identity_add(customer=carol, actor=charlie, type=EMAIL, value="charlie.was.here@example.com")
-    with pytest.raises(Http404):
+    with pytest.raises(RecordGone):
         identity_verify(customer=carol, actor=charlie, identity=primary)
 
     assert _values(carol) == [("carol@example.com", True)]

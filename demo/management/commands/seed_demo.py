@@ -14,6 +14,7 @@ from accounts.models import Account, Role, User
 from activity.ingest import NewEvent, events_ingest
 from activity.models import Event
 from custom_fields.models import CustomField
+from custom_fields.services import custom_fields_changed
 from demo.factories import OrganizationFactory, TicketFactory, UserFactory
 from profiles.models import Identity, IdentityType, OrganizationMembership, PhoneLine
 from tickets.backfill import ticket_events_backfill
@@ -164,7 +165,9 @@ class DemoBuilder:
             CustomField(account=self.account, object_type=obj, key=key, title=title, type=kind, position=i, **extra)
             for i, (obj, key, title, kind, extra) in enumerate(specs)
         ]
-        return {f.key: f for f in CustomField.objects.bulk_create(fields)}
+        created = {f.key: f for f in CustomField.objects.bulk_create(fields)}
+        custom_fields_changed(account=self.account)
+        return created
 
     def _customers(self) -> list[User]:
         count = self.options["customers"]
