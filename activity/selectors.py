@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from activity.models import Event, EventKind
 from common.keyset import KeysetPage, paginate_merged
+from common.moments import utc_clamped
 
 TIMELINE_PAGE_SIZE = 10
 TIMELINE_KEYS = [("occurred_at", True), ("id", True)]
@@ -61,8 +62,8 @@ def events_for_customer(
         if not pages:
             return KeysetPage(items=[])
     if start is not None:
-        pages = [events.filter(occurred_at__gte=start) for events in pages]
+        pages = [events.filter(occurred_at__gte=utc_clamped(start)) for events in pages]
     if end is not None:
         lookup = "occurred_at__lte" if end_inclusive else "occurred_at__lt"
-        pages = [events.filter(**{lookup: end}) for events in pages]
+        pages = [events.filter(**{lookup: utc_clamped(end)}) for events in pages]
     return paginate_merged(pages, keys=TIMELINE_KEYS, after=after, before=before, size=size)

@@ -15,7 +15,7 @@ from activity.models import Event
 from api.auth import api_token_required
 from api.http import ApiError, api_methods, field_error, field_errors, iso_time, json_body, json_response
 from api.profile_events import profile_event_store, profile_events_store, user_events_page
-from common.keyset import decode_cursor
+from common.keyset import cursor_values
 
 EVENT_MAX_BYTES = 64 * 1024  # one event: 32 KB of properties and room for the rest
 BATCH_MAX_BYTES = 8 * 1024 * 1024
@@ -158,7 +158,9 @@ def _list_filters(params) -> dict:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=datetime.UTC)
         if key == "end" and len(raw) == 10:
-            # A bare date ends with its day: everything before the next midnight.
+            # A bare date ends with its day: everything before the next midnight (the last day has none).
+            if moment.date() == datetime.date.max:
+                continue
             moment += datetime.timedelta(days=1)
             filters["end_inclusive"] = False
         filters[key] = moment
@@ -181,13 +183,6 @@ def _cursor(params, name: str) -> str | None:
     raw = params.get(name)
     if not raw:
         return None
-    values = decode_cursor(raw, 2)
-    valid = values is not None and isinstance(values[0], str) and type(values[1]) is int
-    if valid:
-        try:
-            datetime.datetime.fromisoformat(values[0])
-        except ValueError:
-            valid = False
-    if not valid:
+    if cursor_values(raw, [datetime.datetime, int]) is None:
         raise _bad_parameter(name, _("Must be a cursor from a previous page's links or meta."))
     return raw

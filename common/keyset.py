@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connections
+from django.db import connections, models
 from django.db.models import Q, QuerySet
 
 
@@ -40,20 +40,76 @@ def encode_cursor(values: list) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not in a cursor")
+
+
+# A cursor holds no NaN or Infinity: encode_cursor never writes them.
+_CURSOR_JSON = json.JSONDecoder(parse_constant=_reject_constant)
+_BIGINT = 2**63  # every integer key is a 64-bit column
+
+
 def decode_cursor(cursor: str | None, length: int) -> list | None:
-    """The cursor's values, or None when it is missing or malformed (callers then start at the top)."""
+    """The cursor's raw values, or None when it is missing or malformed. Prefer `cursor_values`, which also
+    checks each value against the type of its key."""
     if not cursor:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        values = _CURSOR_JSON.decode(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
         return None
     if not isinstance(values, list) or len(values) != length:
         return None
-    if not all(isinstance(v, (str, int, float)) for v in values):
+    if not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
         return None
     return values
+
+
+def cursor_values(cursor: str | None, types: list[type]) -> list | None:
+    """The cursor's values as `types` (datetime: aware, in UTC's range; int: 64-bit; str: no NUL, valid
+    UTF-8), or None when it is missing or could not have been made by this list: a crafted cursor is
+    never handed to the database (where it would fail), the caller starts at the top or refuses it."""
+    values = decode_cursor(cursor, len(types))
+    if values is None:
+        return None
+    try:
+        return [_typed(value, kind) for value, kind in zip(values, types, strict=True)]
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def _typed(value, kind: type):
+    if kind is datetime.datetime:
+        if not isinstance(value, str):
+            raise TypeError
+        moment = datetime.datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return moment.astimezone(datetime.UTC)  # OverflowError past year 1 or 9999 in UTC
+    if kind is int:
+        if type(value) is not int or not -_BIGINT <= value < _BIGINT:
+            raise TypeError
+        return value
+    if kind is str:
+        if not isinstance(value, str) or "\x00" in value:
+            raise TypeError
+        value.encode()  # UnicodeEncodeError (a ValueError) on a lone surrogate
+        return value
+    raise TypeError(f"no cursor type {kind}")
+
+
+def _key_type(queryset: QuerySet, name: str) -> type:
+    """The Python type of a key's values: of the model's column, or of an annotation (a computed sort key)."""
+    annotation = queryset.query.annotations.get(name)
+    field = annotation.output_field if annotation is not None else queryset.model._meta.get_field(name)
+    if isinstance(field, models.DateTimeField):
+        return datetime.datetime
+    if isinstance(field, (models.IntegerField, models.AutoField)):
+        return int
+    if isinstance(field, (models.CharField, models.TextField)):
+        return str
+    raise TypeError(f"{name}: keyset pagination has no cursor type for {type(field).__name__}")
 
 
 def _beyond(keys: list[tuple[str, bool]], values: list) -> Q:
@@ -94,13 +150,14 @@ def paginate_merged(
     own), ordered by `keys`: each contributes at most a page, one statement merges them and cuts the page.
     Keys are plain columns here."""
     names = [name for name, _ in keys]
-    before_values = decode_cursor(before, len(keys))
-    after_values = decode_cursor(after, len(keys)) if before_values is None else None
+    types = [_key_type(querysets[0], name) for name in names]
+    before_values = cursor_values(before, types)
+    after_values = cursor_values(after, types) if before_values is None else None
     backward = before_values is not None
     walk = [(n, not d) for n, d in keys] if backward else keys
-    cursor_values = before_values if backward else after_values
-    if cursor_values is not None:
-        querysets = [qs.filter(_beyond(walk, cursor_values)) for qs in querysets]
+    start_values = before_values if backward else after_values
+    if start_values is not None:
+        querysets = [qs.filter(_beyond(walk, start_values)) for qs in querysets]
     order = [f"-{n}" if d else n for n, d in walk]
     parts = [qs.order_by(*order)[: size + 1] for qs in querysets]
     rows = list(parts[0]) if len(parts) == 1 else _merged(parts, walk, size + 1)

@@ -75,6 +75,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Total `date` and `time` filters in place of Django's: no stored time can make a page fail.
+            "builtins": ["common.moment_filters"],
         },
     }
 ]

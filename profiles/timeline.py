@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from activity.models import SUPPORT_SOURCE, Event, EventKind
 from activity.selectors import EventFilter
+from common.moments import localtime_total
 from tickets.events import TICKET_EVENTS
 
 # The filter drop-down's values are "source" or "source:type", each part with ":" and "%" escaped,
@@ -147,7 +148,7 @@ class ShownTime:
 
     @classmethod
     def of(cls, moment: datetime.datetime) -> "ShownTime":
-        local = timezone.localtime(moment)
+        local = localtime_total(moment)
         return cls(local.isoformat(), formats.date_format(local, "DATETIME_FORMAT"))
 
 
