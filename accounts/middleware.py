@@ -1,7 +1,7 @@
 import zoneinfo
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpResponseNotFound
+from django.http import Http404
 from django.utils import timezone, translation
 
 from accounts.selectors import account_and_token_for_host
@@ -21,7 +21,7 @@ class AccountMiddleware:
             request.get_host(), presented_token_hash(request)
         )
         if request.account is None:
-            return HttpResponseNotFound("No helpdesk account here.", content_type="text/plain")
+            raise Http404("No helpdesk account at this host")  # the site's 404 page, JSON under /api/
         user = request.user
         if user.is_authenticated and user.account_id != request.account.id:
             request.user = AnonymousUser()

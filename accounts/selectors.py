@@ -1,15 +1,17 @@
 """Reads on accounts and team members."""
 
 import functools
+import ipaddress
 
 from django.conf import settings
 from django.db import connection
+from django.http.request import split_domain_port
 
 from accounts.models import Account, ApiToken, AuditEntry, User
 
 
 def account_for_host(host: str) -> Account | None:
-    """The account named by the host's first label, else the default account."""
+    """The account the host names (see `subdomain_for_host`), or None."""
     account, _token = account_and_token_for_host(host, None)
     return account
 
@@ -17,14 +19,11 @@ def account_for_host(host: str) -> Account | None:
 def account_and_token_for_host(host: str, token_hash: str | None) -> tuple[Account | None, tuple | None]:
     """The host's account (as `account_for_host`) and, in the same query, that account's active API token
     with this hash as (id, created_by_id), or None. An API request needs both: one round trip, not two."""
-    hostname = host.split(":", 1)[0].lower()
-    labels = hostname.split(".")
-    named = labels[0] if len(labels) > 1 else settings.DEFAULT_ACCOUNT_SUBDOMAIN
+    named = subdomain_for_host(host)
     # Plain SQL: every request runs this, and building it through the ORM costs more than running it.
     sql, names, converters = _account_query(with_token=token_hash is not None)
-    params = [named, settings.DEFAULT_ACCOUNT_SUBDOMAIN, named]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params if token_hash is None else [token_hash, *params])
+        cursor.execute(sql, [named] if token_hash is None else [token_hash, named])
         row = cursor.fetchone()
     if row is None:
         return None, None
@@ -39,11 +38,35 @@ def account_and_token_for_host(host: str, token_hash: str | None) -> tuple[Accou
     return Account.from_db(connection.alias, names, row), token
 
 
+def subdomain_for_host(host: str) -> str:
+    """The subdomain of the account a host names: its first label (`acme.localhost`, `acme.example.com`);
+    the default account's for a bare host only (one label such as `localhost`, an IP address, or
+    MAIN_DOMAIN itself). An unknown subdomain names an account that doesn't exist: it never falls back
+    to the default one, so one helpdesk's address can't show another's."""
+    return _subdomain(host, settings.DEFAULT_ACCOUNT_SUBDOMAIN, settings.MAIN_DOMAIN)
+
+
+@functools.lru_cache(maxsize=1024)
+def _subdomain(host: str, default: str, main_domain: str) -> str:
+    hostname, _port = split_domain_port(host)
+    hostname = hostname.rstrip(".")
+    if "." not in hostname or hostname == main_domain or _is_ip_address(hostname):
+        return default
+    return hostname.split(".", 1)[0]
+
+
+def _is_ip_address(hostname: str) -> bool:
+    try:
+        ipaddress.ip_address(hostname.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 @functools.cache
 def _account_query(*, with_token: bool) -> tuple[str, list[str], list]:
-    """The named account first, else the default one; every column, for a whole Account, with the
-    database's converters for each; optionally followed by the id and creator of its active token with
-    a given hash."""
+    """The named account, every column (a whole Account) with the database's converters for each;
+    optionally followed by the id and creator of its active token with a given hash."""
     fields = Account._meta.concrete_fields
     columns = ", ".join(f"account.{connection.ops.quote_name(f.column)}" for f in fields)  # the model's own names
     extra_columns = joined = ""
@@ -55,7 +78,7 @@ def _account_query(*, with_token: bool) -> tuple[str, list[str], list]:
         )
     sql = (
         f"SELECT {columns}{extra_columns} FROM accounts_account account{joined} "  # noqa: S608
-        "WHERE account.subdomain IN (%s, %s) ORDER BY account.subdomain = %s DESC LIMIT 1"
+        "WHERE account.subdomain = %s"
     )
     converters = []
     for index, field in enumerate(fields):

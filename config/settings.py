@@ -19,8 +19,10 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [".localhost", "127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# The account used when the host has no known subdomain (so localhost:8000 just works).
+# Each account is served at <subdomain>.<main domain>. A bare host (one label such as localhost, an IP
+# address, or MAIN_DOMAIN itself) serves the default account; an unknown subdomain serves none (a 404).
 DEFAULT_ACCOUNT_SUBDOMAIN = env_str("DEFAULT_ACCOUNT_SUBDOMAIN", "demo")
+MAIN_DOMAIN = env_str("MAIN_DOMAIN", "").strip().lower().rstrip(".")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -45,6 +47,7 @@ if env_bool("DEV_TOOLS", DEBUG):
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -55,10 +58,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Inside the language, time zone and CSP of the request, so the pages they put in place get them too.
+    "config.middleware.ErrorPagesMiddleware",
+    "config.middleware.QueryNulMiddleware",
     "common.middleware.RecordGoneMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

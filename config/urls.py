@@ -20,3 +20,8 @@ urlpatterns = [
     path("portal/", include("tickets.portal")),
     path("verify-email/", include("profiles.public_urls")),
 ]
+
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

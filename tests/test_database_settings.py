@@ -105,16 +105,21 @@ def test_the_account_comes_back_whole(acme):
     assert account._state.adding is False
 
 
-@pytest.mark.parametrize("host", ["nowhere.localhost", "nowhere.localhost:8000"])
-@override_settings(DEFAULT_ACCOUNT_SUBDOMAIN="globex")
-def test_an_unknown_subdomain_falls_back_to_the_default_account(acme, globex, host):
+@pytest.mark.parametrize("host", ["nowhere.localhost", "nowhere.localhost:8000", "nowhere.helpdesk.example"])
+@override_settings(DEFAULT_ACCOUNT_SUBDOMAIN="globex", MAIN_DOMAIN="helpdesk.example")
+def test_an_unknown_subdomain_is_no_account_not_the_default_one(acme, globex, host):
     account = account_for_host(host)
 
-    assert account == globex
+    assert account is None
 
 
-@pytest.mark.parametrize("host", ["localhost", "localhost:8000"])
-@override_settings(DEFAULT_ACCOUNT_SUBDOMAIN="globex")
+# One label, an IP address, or MAIN_DOMAIN itself (any case, with or without the root's dot).
+BARE_HOSTS = ["localhost", "localhost:8000", "127.0.0.1:8000", "[::1]:8000", "web"]
+BARE_HOSTS += ["helpdesk.example", "HelpDesk.Example.:443"]
+
+
+@pytest.mark.parametrize("host", BARE_HOSTS)
+@override_settings(DEFAULT_ACCOUNT_SUBDOMAIN="globex", MAIN_DOMAIN="helpdesk.example")
 def test_a_bare_host_is_the_default_account(acme, globex, host):
     account = account_for_host(host)
 

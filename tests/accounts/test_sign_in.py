@@ -50,11 +50,21 @@ def test_a_session_from_one_account_is_worth_nothing_on_another_accounts_host(bo
     assert response.url.startswith("/sign-in/")
 
 
-def test_an_unknown_host_falls_back_to_the_default_account(settings, acme, bob):
+def test_a_bare_host_serves_the_default_account(settings, acme, bob):
     settings.DEFAULT_ACCOUNT_SUBDOMAIN = "acme"
     client = client_for(bob, host="localhost:8000")
 
     assert client.get("/agent/users/").status_code == 200
+
+
+def test_an_unknown_subdomain_serves_no_account_at_all(settings, acme, bob):
+    settings.DEFAULT_ACCOUNT_SUBDOMAIN = "acme"
+    client = client_for(bob, host="nosuch.localhost")
+
+    response = client.get("/sign-in/")
+
+    assert response.status_code == 404
+    assert "There&#x27;s no helpdesk at this address" in response.text
 
 
 def test_signing_out_ends_the_session(as_bob):

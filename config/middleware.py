@@ -1,0 +1,79 @@
+"""Site-wide response rules: nothing personal is kept by a cache, no error is a bare page (or HTML under
+/api/), and a NUL in a query parameter is refused at the door."""
+
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+
+from api.http import ApiError, field_error
+from config.errors import error_response, is_api
+
+
+class NoStoreMiddleware:
+    """Every page and API answer is about someone: `Cache-Control: private, no-store` unless a view said
+    otherwise (static files never get here: WhiteNoise serves them, cacheable, before this runs)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class ErrorPagesMiddleware:
+    """Puts the product's error page (JSON under /api/) in place of the bare ones Django's decorators return:
+    an empty 405 from `require_http_methods`, or any non-JSON error under /api/."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        status = response.status_code
+        if status < 400 or response.streaming:
+            return response
+        if is_api(request):
+            if not response.get("Content-Type", "").startswith("application/json"):
+                response = _replaced(response, error_response(request, status if status in _KNOWN else 500))
+        elif status == 405 and not response.content:
+            response = _replaced(response, error_response(request, 405))
+        return response
+
+
+_KNOWN = {400, 403, 404, 405, 429, 500, 503}
+
+
+def _replaced(old, new):
+    for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+        if header in old:
+            new[header] = old[header]
+    new.status_code = old.status_code
+    return new
+
+
+class QueryNulMiddleware:
+    """A NUL character has no business in a query parameter, and PostgreSQL refuses it in text: a request
+    carrying one is a 400 naming the parameter, before any view reads it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", ""):
+            name = next((k for k, values in request.GET.lists() if "\x00" in k or any("\x00" in v for v in values)), "")
+            if name:
+                return _nul_refused(request, name.replace("\x00", "\\0"))
+        return self.get_response(request)
+
+
+def _nul_refused(request, name: str):
+    if is_api(request):
+        return ApiError(
+            400,
+            "InvalidParameter",
+            _("A query parameter is invalid."),
+            field_error(name, "InvalidValue", _("Must not contain a NUL character.")),
+        ).response()
+    return error_response(request, 400)
