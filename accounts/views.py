@@ -1,3 +1,5 @@
+import math
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -6,19 +8,47 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import admin_required
 from accounts.forms import AgentInterfaceForm, ApiTokenForm, PreferencesForm, SignInForm
 from accounts.selectors import api_token_for_admin, api_tokens, audit_entries
 from accounts.services import account_set_customer_profile, api_token_create, api_token_revoke, user_set_preferences
+from accounts.throttles import sign_in_failed, sign_in_wait
 from common.http import or_404
 
 
 class SignInView(auth_views.LoginView):
+    """Sign in by email and password; after too many failures (for one email, or from one address) the form
+    is refused with a 429 until the throttle's window ends, and the password isn't even checked."""
+
     template_name = "accounts/sign_in.html"
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        wait = sign_in_wait(request, request.POST.get("username", ""))
+        if wait:
+            form = self.get_form()
+            minutes = math.ceil(wait / 60)
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many failed sign-ins. For your security, try again in %(minutes)s minute.",
+                    "Too many failed sign-ins. For your security, try again in %(minutes)s minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        sign_in_failed(self.request, self.request.POST.get("username", ""))
+        return super().form_invalid(form)
 
 
 def home(request):

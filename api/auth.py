@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import ApiToken, Role, User
+from accounts.throttles import api_auth_failed
 from accounts.tokens import presented_credentials
 from api.http import ApiError, field_error
 from common.ratelimit import window_hit
@@ -37,6 +38,8 @@ def api_token_required(view):
             caller = _authenticate(request)
             limit, remaining = _spend(caller)
         except ApiError as error:
+            if error.status == 401:
+                error = _guessing_limited(request) or error
             return error.response()
         request.api_caller = caller
         try:
@@ -59,6 +62,20 @@ def _unauthorized() -> ApiError:
         _("Couldn't authenticate you."),
         field_error("Authorization", "InvalidValue", _("Send an active API token of this account: Bearer <token>.")),
         headers={"WWW-Authenticate": 'Bearer realm="api"'},
+    )
+
+
+def _guessing_limited(request) -> ApiError | None:
+    """A 429 once a client address has sent too many missing, wrong or revoked tokens this minute."""
+    retry_after = api_auth_failed(request)
+    if not retry_after:
+        return None
+    return ApiError(
+        429,
+        "TooManyRequests",
+        _("Too many requests without a valid API token. Retry after %(seconds)s s.") % {"seconds": retry_after},
+        field_error("Authorization", "RateLimited", _("Send an active API token of this account.")),
+        headers={"Retry-After": str(retry_after)},
     )
 
 

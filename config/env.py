@@ -54,6 +54,46 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     return value
 
 
+# The key `make run` and the tests sign with. Known to everyone, so never accepted with DEBUG off.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105
+_MAKE_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+
+
+def env_secret_key(name: str, *, debug: bool) -> str:
+    """The key that signs sessions and links: any in development; outside it, a long random one of your own."""
+    raw = os.environ.get(name, "")
+    if debug:
+        return raw or DEVELOPMENT_SECRET_KEY
+    if not raw:
+        raise ConfigError(name, f"must be set when DEBUG is off (make one with: {_MAKE_KEY})")
+    if raw == DEVELOPMENT_SECRET_KEY or raw.startswith("django-insecure") or len(raw) < 50 or len(set(raw)) < 5:
+        raise ConfigError(name, f"must be a random string of 50 characters or more when DEBUG is off ({_MAKE_KEY})")
+    return raw
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """The header a TLS proxy sets on HTTPS requests, as Django wants it: "X-Forwarded-Proto" becomes
+    ("HTTP_X_FORWARDED_PROTO", "https"); "Header: value" names the value too. None when unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    header, _sep, value = (part.strip() for part in raw.partition(":"))
+    return _meta_name(name, header, raw), value or "https"
+
+
+def env_header(name: str) -> str:
+    """A request header's name as it appears in request.META ("X-Forwarded-For": "HTTP_X_FORWARDED_FOR"),
+    or "" when unset."""
+    raw = os.environ.get(name, "").strip()
+    return _meta_name(name, raw, raw) if raw else ""
+
+
+def _meta_name(name: str, header: str, raw: str) -> str:
+    if not header or not all(c.isalnum() or c == "-" for c in header):
+        raise ConfigError(name, f"must be a header name such as X-Forwarded-Proto, got {raw!r}")
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
 def env_redis_url(name: str) -> str:
     """A Redis URL (redis://, rediss:// or unix://), or "" when unset."""
     raw = os.environ.get(name, "").strip()

@@ -1,11 +1,52 @@
-"""Site-wide response rules: nothing personal is kept by a cache, no error is a bare page (or HTML under
-/api/), and a NUL in a query parameter is refused at the door."""
+"""Site-wide rules: the health probe answers first, nothing personal is kept by a cache, no error is a bare
+page (or HTML under /api/), and a NUL in a query parameter is refused at the door."""
 
+import logging
+
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from api.http import ApiError, field_error
 from config.errors import error_response, is_api
+
+logger = logging.getLogger(__name__)
+HEALTH_PATH = "/healthz"
+
+
+class HealthCheckMiddleware:
+    """GET /healthz for load balancers and container engines: "ok" when this process can serve pages, a 503
+    naming what is missing otherwise: the database (unreachable, or not there) or the collected static
+    files (without their manifest every page would fail). It answers before host checks, the HTTPS
+    redirect and the account lookup: a probe knows no helpdesk's name and speaks plain HTTP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info != HEALTH_PATH:
+            return self.get_response(request)
+        problem = _health_problem()
+        response = HttpResponse(problem or "ok", content_type="text/plain", status=503 if problem else 200)
+        patch_cache_control(response, no_store=True)
+        return response
+
+
+def _health_problem() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        logger.warning("Health check: the database can't be reached (%s)", error)
+        return "database unreachable"
+    try:
+        staticfiles_storage.url("css/app.css")  # with DEBUG off, read from the manifest collectstatic writes
+    except ValueError as error:
+        logger.warning("Health check: %s", error)
+        return "static files not collected (manage.py collectstatic)"
+    return None
 
 
 class NoStoreMiddleware:

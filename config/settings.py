@@ -6,16 +6,24 @@ import phonenumbers
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_choice, env_database, env_int, env_list, env_redis_url, env_str
+from config.env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_header,
+    env_int,
+    env_list,
+    env_proxy_ssl_header,
+    env_redis_url,
+    env_secret_key,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me" if DEBUG else "")
-if not SECRET_KEY:
-    from config.env import ConfigError
-
-    raise ConfigError("SECRET_KEY", "must be set when DEBUG is off")
+# Off unless the development command (make run) turns it on: a server started any other way is a production one.
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_secret_key("SECRET_KEY", debug=DEBUG)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [".localhost", "127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -32,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_tasks_db",
     "accounts",
     "activity",
     "custom_fields",
@@ -45,6 +54,7 @@ if env_bool("DEV_TOOLS", DEBUG):
     INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
+    "config.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.NoStoreMiddleware",
@@ -107,6 +117,14 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind a TLS-terminating proxy: the header it sets on HTTPS requests ("X-Forwarded-Proto" means
+# X-Forwarded-Proto: https), so forms pass the CSRF origin check and emailed links start with https://.
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# Every account is a subdomain served over the same TLS setup, so the policy covers them all.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -165,6 +183,14 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "support@helpdesk.localhost")
+# Slow work (emails) runs outside requests: queued in the database, in the request's own transaction, and
+# run by `manage.py db_worker`. "immediate" runs each task as it is queued (development and tests).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = env_choice("TASKS_BACKEND", "immediate" if DEBUG else "database", set(_TASK_BACKENDS))
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend]}}
 # How long a "verify your email" link stays valid.
 EMAIL_VERIFICATION_LINK_DAYS = env_int("EMAIL_VERIFICATION_LINK_DAYS", 7)
 # Region assumed for phone numbers typed without a "+country" prefix; empty means "+" is required.
@@ -182,6 +208,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})},
 }
+
+# Behind a proxy, the header it writes the client's address in (X-Forwarded-For: its last entry); unset,
+# the address is the connection's. Throttles count per client address, so a proxy must say whose it is.
+CLIENT_ADDRESS_HEADER = env_header("CLIENT_ADDRESS_HEADER")
+# Failed sign-ins allowed per window, for one email on one account and from one client address; beyond,
+# sign-in is refused (429) until the window ends. 0: no limit.
+SIGN_IN_FAILURES_PER_EMAIL = env_int("SIGN_IN_FAILURES_PER_EMAIL", 10)
+SIGN_IN_FAILURES_PER_ADDRESS = env_int("SIGN_IN_FAILURES_PER_ADDRESS", 30)
+SIGN_IN_THROTTLE_MINUTES = env_int("SIGN_IN_THROTTLE_MINUTES", 15)
+# Requests a minute with a missing, wrong or revoked API token, per client address, before they get 429s.
+API_AUTH_FAILURES_PER_MINUTE = env_int("API_AUTH_FAILURES_PER_MINUTE", 30)
 
 # Requests a minute each API token may make (0: unlimited). Counted in Redis when REDIS_URL is set (every
 # process shares the budget), else in each process's own memory.

@@ -1,9 +1,16 @@
 """Test tweaks: fast hashing, in-memory mail, no debug toolbar-ish noise."""
 
-from config.settings import *  # noqa: F403
+import os
+import secrets
+
+# Tests run as production does (DEBUG off), so they need a key of their own: a new random one each run.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+
+from config.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

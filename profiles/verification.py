@@ -7,27 +7,33 @@ verified), or after EMAIL_VERIFICATION_LINK_DAYS.
 """
 
 import datetime
+import logging
+import math
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Account, User
 from accounts.selectors import account_for_host
 from accounts.services import audit_record
 from activity.services import event_record
 from common.errors import RecordGone
+from common.ratelimit import Throttle
 from profiles.identities import IdentityError
 from profiles.models import Identity, IdentityType
 
 SALT = "profiles.verification.email"
+logger = logging.getLogger(__name__)
 
 
 class VerificationLinkError(Exception):
@@ -90,12 +96,21 @@ def identity_for_verification_token(*, account: Account, token: str) -> Identity
     return identity
 
 
+# Verification emails one address may be sent in an hour (an agent's "Resend verification"): enough for a
+# customer who lost one, too few to bomb their mailbox.
+VERIFICATION_EMAILS_PER_HOUR = 5
+_resends = Throttle("verification-email", VERIFICATION_EMAILS_PER_HOUR, 3600)
+# A mail server that refuses is tried again this many times, after 1, 2, 4, 8 and 16 minutes.
+_SEND_ATTEMPTS = 6
+
+
 @transaction.atomic
 def identity_send_verification(*, identity: Identity, actor: User, base_url: str) -> None:
     """Email the customer, in their language, a link that verifies this address.
 
     `base_url` is the scheme and host the agent reached the account on (request.build_absolute_uri("/")),
-    so the link opens on the customer's own helpdesk.
+    so the link opens on the customer's own helpdesk. The email itself goes out through the task queue,
+    in the same transaction as the event and audit entry: a slow mail server never holds the request.
     """
     identity_id = identity.pk
     identity = (
@@ -109,6 +124,19 @@ def identity_send_verification(*, identity: Identity, actor: User, base_url: str
         raise IdentityError(_("This email address is already verified."))
     if account_for_host(urlsplit(base_url).netloc) != identity.account:
         raise ValueError(f"{base_url} is not the address of account {identity.account.subdomain}")
+    wait = _resends.hit(str(identity.pk))
+    if wait:
+        minutes = math.ceil(wait / 60)
+        raise IdentityError(
+            ngettext(
+                "This address was sent %(count)s verification emails in the last hour. Try again in %(minutes)s "
+                "minute.",
+                "This address was sent %(count)s verification emails in the last hour. Try again in %(minutes)s "
+                "minutes.",
+                minutes,
+            )
+            % {"count": VERIFICATION_EMAILS_PER_HOUR, "minutes": minutes}
+        )
     customer, account = identity.user, identity.account
     link = base_url.rstrip("/") + reverse("verification:confirm", args=[verification_token_make(identity)])
     event_record(
@@ -125,6 +153,17 @@ def identity_send_verification(*, identity: Identity, actor: User, base_url: str
     audit_record(
         account=account, actor=actor, action="identity.verification_sent", target=identity, after={"to": identity.value}
     )
+    verification_email_send.enqueue(identity_id=identity.pk, link=link)
+
+
+@task
+def verification_email_send(*, identity_id: int, link: str, attempt: int = 1) -> str:
+    """Send the verification email for an address, if it still waits for one; a refusing mail server is tried
+    again later (when the task backend can wait), then given up on with an error in the worker's log."""
+    identity = Identity.objects.filter(pk=identity_id).select_related("user", "account").first()
+    if identity is None or identity.verified:
+        return "not needed"  # removed or verified meanwhile: the link would say so anyway
+    customer, account = identity.user, identity.account
     with translation.override(customer.locale):
         context = {
             "customer": customer,
@@ -141,9 +180,16 @@ def identity_send_verification(*, identity: Identity, actor: User, base_url: str
         message.attach_alternative(render_to_string("profiles/email/verify_email.html", context), "text/html")
     try:
         message.send()
-    except OSError:
-        # Nothing is recorded when the mail server refuses: the agent sees why and can try again.
-        raise IdentityError(_("The verification email could not be sent. Please try again later.")) from None
+    except OSError as error:
+        if attempt >= _SEND_ATTEMPTS or not verification_email_send.get_backend().supports_defer:
+            raise
+        delay = datetime.timedelta(minutes=2 ** (attempt - 1))
+        logger.warning("Verification email to identity %s refused (%s); retrying in %s", identity_id, error, delay)
+        verification_email_send.using(run_after=timezone.now() + delay).enqueue(
+            identity_id=identity_id, link=link, attempt=attempt + 1
+        )
+        return "retrying"
+    return "sent"
 
 
 def _fingerprint(identity: Identity) -> str:

@@ -1,4 +1,5 @@
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -8,13 +9,25 @@ import pytest
 BASE = Path(__file__).resolve().parents[1]
 
 
-def _check(**env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
+def _manage(*args, **env) -> subprocess.CompletedProcess:
+    """manage.py in a fresh process, with this one's environment (less its database and debug) and `env`."""
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}} | {
         "DJANGO_SETTINGS_MODULE": "config.settings"
     }
-    return subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=BASE, env=environment | env, capture_output=True, text=True
+    return subprocess.run(  # noqa: S603 - our own manage.py
+        [sys.executable, "manage.py", *args], cwd=BASE, env=environment | env, capture_output=True, text=True
     )
+
+
+def _check(**env) -> subprocess.CompletedProcess:
+    return _manage("check", **env)
+
+
+def _production_env() -> dict[str, str]:
+    """The variables production.env.example documents, with a real secret key in place of its placeholder."""
+    lines = (BASE / "production.env.example").read_text().splitlines()
+    variables = dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
+    return variables | {"SECRET_KEY": secrets.token_urlsafe(50), "DATABASE_URL": ""}
 
 
 @pytest.mark.parametrize(
@@ -40,3 +53,59 @@ def test_good_settings_start_cleanly():
     result = _check()
 
     assert result.returncode == 0, result.stderr
+
+
+def test_debug_is_off_unless_turned_on():
+    result = _manage("shell", "--no-imports", "-c", "from django.conf import settings; print(settings.DEBUG)")
+
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_debug_off_without_a_secret_key_stops_start_up_naming_it():
+    result = _check(SECRET_KEY="")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["dev-only-insecure-key-change-me", "django-insecure-" + "x" * 50, "short-but-not-50"])
+def test_debug_off_refuses_a_known_or_weak_secret_key(key):
+    result = _check(SECRET_KEY=key)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be a random string" in result.stderr
+
+
+def test_development_may_run_on_the_known_key():
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY)",
+        DEBUG="true",
+        SECRET_KEY="",
+    )
+
+    assert result.stdout.strip() == "dev-only-insecure-key-change-me"
+
+
+def test_the_deploy_check_is_clean_with_the_documented_production_variables():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **_production_env())
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_deploy_check_warns_without_them():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=secrets.token_urlsafe(50))
+
+    assert result.returncode != 0
+    assert "SECURE_HSTS_SECONDS" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["X Forwarded", ":https"])
+def test_a_malformed_proxy_header_stops_start_up(value):
+    result = _check(SECURE_PROXY_SSL_HEADER=value)
+
+    assert result.returncode != 0
+    assert "SECURE_PROXY_SSL_HEADER" in result.stderr

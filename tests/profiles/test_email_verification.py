@@ -5,7 +5,10 @@ from unittest import mock
 import pytest
 from django.core import mail, signing
 from django.core.mail import EmailMultiAlternatives
+from django.core.management import call_command
+from django.test import override_settings
 from django.utils import translation
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import AuditEntry, User
 from activity.models import Event
@@ -139,17 +142,89 @@ def test_the_link_never_points_at_another_accounts_host(outbox, bob, work, globe
     assert outbox == []
 
 
-def test_when_the_mail_server_refuses_nothing_is_recorded_and_the_agent_is_told(monkeypatch, bob, carol, work):
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _run_worker():
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+
+
+def _refuse(monkeypatch):
     def refuse(self, *args, **kwargs):
         raise ConnectionRefusedError("smtp down")
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
 
-    with pytest.raises(IdentityError, match="could not be sent"):
+
+@pytest.mark.django_db(transaction=True)  # the worker commits, as it does in production
+@override_settings(TASKS=DATABASE_QUEUE)
+def test_the_email_waits_in_the_queue_for_the_worker_so_the_agent_never_waits_for_the_mail_server(outbox, bob, work):
+    _send(work, bob)
+
+    assert outbox == []
+    assert DBTaskResult.objects.get().status == "READY"
+
+    _run_worker()
+
+    (message,) = outbox
+    assert message.to == ["carol.work@example.com"]
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db(transaction=True)  # the worker commits, as it does in production
+@override_settings(TASKS=DATABASE_QUEUE)
+def test_a_refusing_mail_server_is_tried_again_later(monkeypatch, outbox, bob, carol, work):
+    _send(work, bob)
+    _refuse(monkeypatch)
+
+    _run_worker()
+
+    first, retry = DBTaskResult.objects.order_by("enqueued_at")
+    assert first.status == "SUCCESSFUL" and first.return_value == "retrying"
+    assert retry.status == "READY" and retry.args_kwargs["kwargs"]["attempt"] == 2
+    assert 50 <= (retry.run_after - first.enqueued_at).total_seconds() <= 70
+    assert Event.objects.filter(customer=carol, type="identity_verification_sent").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the worker commits, as it does in production
+@override_settings(TASKS=DATABASE_QUEUE)
+def test_an_address_verified_before_the_worker_gets_to_it_gets_no_email(outbox, bob, work):
+    _send(work, bob)
+    Identity.objects.filter(pk=work.pk).update(verified=True)
+
+    _run_worker()
+
+    assert outbox == []
+
+
+def test_a_refusing_mail_server_never_fails_the_agents_action(monkeypatch, bob, carol, work):
+    _refuse(monkeypatch)
+
+    _send(work, bob)
+
+    assert Event.objects.filter(customer=carol, type="identity_verification_sent").exists()
+    assert AuditEntry.objects.filter(action="identity.verification_sent").exists()
+
+
+def test_an_address_is_sent_five_verification_emails_an_hour_at_most(outbox, bob, work):
+    for _ in range(5):
         _send(work, bob)
 
-    assert not Event.objects.filter(customer=carol, type="identity_verification_sent").exists()
-    assert not AuditEntry.objects.filter(action="identity.verification_sent").exists()
+    with pytest.raises(IdentityError, match="was sent 5 verification emails in the last hour. Try again in"):
+        _send(work, bob)
+
+    assert len(outbox) == 5
+    assert Event.objects.filter(type="identity_verification_sent").count() == 5
+
+
+def test_the_limit_is_per_address(outbox, bob, carol, work):
+    other = IdentityFactory(user=carol, value="carol.other@example.com", verified=False)
+    for _ in range(5):
+        _send(work, bob)
+
+    _send(other, bob)
+
+    assert outbox[-1].to == ["carol.other@example.com"]
 
 
 # Following the link, end to end
