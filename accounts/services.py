@@ -5,7 +5,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account, ApiToken, AuditEntry, User
+from accounts.models import Account, ApiToken, AuditEntry, Role, User
 from accounts.tokens import token_generate
 
 
@@ -128,3 +128,14 @@ def api_token_revoke(*, token: ApiToken, actor: User | None) -> bool:
         before={"name": token.name, "prefix": token.prefix},
     )
     return True
+
+
+@transaction.atomic
+def account_create(*, subdomain: str, name: str, admin_email: str, admin_name: str, password: str) -> Account:
+    """A new helpdesk at <subdomain>.<main domain>, with its first admin (who signs in with `password`)."""
+    account = Account.objects.create(subdomain=subdomain, name=name)
+    admin = User(account=account, role=Role.ADMIN, name=admin_name, email=admin_email.strip().lower())
+    admin.set_password(password)
+    admin.save()
+    audit_record(account=account, actor=admin, action="account.created", target=account, after={"admin": admin.email})
+    return account
