@@ -39,6 +39,12 @@ _ERRORS = {
         _("This request couldn't be read"),
         _("Something in the address or the form wasn't in a shape we understand. Go back and try again."),
     ),
+    422: _Error(
+        "InvalidParameter",
+        _("A query parameter is invalid."),
+        _("This request couldn't be read"),
+        _("Something in the address or the form wasn't in a shape we understand. Go back and try again."),
+    ),
     403: _Error(
         "Forbidden",
         _("Access denied."),

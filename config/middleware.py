@@ -83,7 +83,7 @@ class ErrorPagesMiddleware:
         return response
 
 
-_KNOWN = {400, 403, 404, 405, 429, 500, 503}
+_KNOWN = {400, 403, 404, 405, 422, 429, 500, 503}
 
 
 def _replaced(old, new):
@@ -96,7 +96,7 @@ def _replaced(old, new):
 
 class QueryNulMiddleware:
     """A NUL character has no business in a query parameter, and PostgreSQL refuses it in text: a request
-    carrying one is a 400 naming the parameter, before any view reads it."""
+    carrying one is refused (422) naming the parameter, before any view reads it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -110,11 +110,11 @@ class QueryNulMiddleware:
 
 
 def _nul_refused(request, name: str):
+    message = _("Must not contain a NUL character.")
     if is_api(request):
         return ApiError(
-            400,
-            "InvalidParameter",
-            _("A query parameter is invalid."),
-            field_error(name, "InvalidValue", _("Must not contain a NUL character.")),
+            422, "InvalidParameter", _("A query parameter is invalid."), field_error(name, "InvalidValue", message)
         ).response()
-    return error_response(request, 400)
+    if request.headers.get("HX-Request"):  # a fragment's request: a line of text where the fragment would go
+        return HttpResponse(f"{name}: {message}", status=422, content_type="text/plain; charset=utf-8")
+    return error_response(request, 422)

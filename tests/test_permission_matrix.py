@@ -47,7 +47,7 @@ ACCESS = {
     "profiles:membership_add": TEAM,
     "profiles:membership_action": TEAM,
     "profiles:experience": TEAM,
-    "profiles:lookup": TEAM,
+    "custom_fields:lookup": TEAM,
     "tickets:ticket": TEAM,
     "portal:home": END_USER,
     "portal:new_request": END_USER,

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client, override_settings
 
 from common.ratelimit import Throttle
-from tests.accounts.test_api_tokens import send
+from tests.api.test_api_tokens import send
 from tests.accounts.test_rate_limit_redis import shared  # noqa: F401 - a fixture
 
 WRONG = "not-the-password"
