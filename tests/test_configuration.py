@@ -11,7 +11,9 @@ BASE = Path(__file__).resolve().parents[1]
 
 def _manage(*args, **env) -> subprocess.CompletedProcess:
     """manage.py in a fresh process, with this one's environment (less its database and debug) and `env`."""
-    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}} | {
+    # Less what the browser tests set for themselves (DJANGO_ALLOW_ASYNC_UNSAFE), which no deployment has.
+    ignored = {"DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    environment = {k: v for k, v in os.environ.items() if k not in ignored} | {
         "DJANGO_SETTINGS_MODULE": "config.settings"
     }
     return subprocess.run(  # noqa: S603 - our own manage.py

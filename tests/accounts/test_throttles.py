@@ -9,8 +9,8 @@ import pytest
 from django.test import Client, override_settings
 
 from common.ratelimit import Throttle
-from tests.api.test_api_tokens import send
 from tests.accounts.test_rate_limit_redis import shared  # noqa: F401 - a fixture
+from tests.api.test_api_tokens import send
 
 WRONG = "not-the-password"
 
