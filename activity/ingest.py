@@ -2,8 +2,10 @@
 
 Callers resolve each event's customer within their account first (activity knows nothing of identities)
 and check its fields with `activity.validation.event_clean`. `events_ingest` then stores a batch in one
-transaction: COPY on PostgreSQL, bulk_create elsewhere. A client id already stored is skipped, so retries
-store nothing twice, and each customer's (source, type) kind (its tally) grows by exactly what was stored.
+transaction: COPY on PostgreSQL, bulk_create elsewhere. Each client id is claimed in the same transaction
+(`EventClientId`): one already claimed stores nothing, so retries store nothing twice. Each customer's
+(source, type) kind (its tally) grows by exactly what was stored. On PostgreSQL, the partition of each
+event's month is made ready first (activity/partitions.py).
 
 Commits here don't wait for the disk when EVENTS_ASYNCHRONOUS_COMMIT is on (the default): a database
 server crash may then lose the last fraction of a second of acknowledged events, never half of a batch.
@@ -17,11 +19,12 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Role
-from activity.models import Event
+from activity.models import Event, EventClientId
+from activity.partitions import event_partitions_ensure
 
 
 class NewEvent(NamedTuple):
@@ -50,6 +53,7 @@ def events_ingest(
         return []
     received_at = received_at or timezone.now()
     if connection.vendor == "postgresql":
+        event_partitions_ensure(e.occurred_at for e in events)
         if len(events) == 1:
             return [_insert_one(account_id, events[0], received_at)]
         return _copy(account_id, events, received_at)
@@ -98,8 +102,8 @@ _FAST_COMMIT = "SELECT set_config('synchronous_commit', %s, true)"
 
 
 # One round trip for the API's single event: find its customer (at most one `id`), count the event in its
-# kind (created if new) and store it pointing there. No customer: nothing happens. A client id already
-# stored stores nothing; the caller then takes the count back.
+# kind (created if new) and store it pointing there. No customer: nothing happens. With a client id, the id
+# is claimed first, and nothing else happens if it was already (the caller then finds the event stored).
 _INSERT_ONE = """
 WITH fast AS MATERIALIZED (
     SELECT set_config('synchronous_commit', %s, true)
@@ -115,11 +119,36 @@ WITH fast AS MATERIALIZED (
 ), stored AS (
     INSERT INTO activity_event
         (account_id, customer_id, kind_id, source, type, description, properties, occurred_at, received_at, client_id)
-    SELECT %s, kind.customer_id, kind.id, %s, %s, %s, %s::jsonb, %s, %s, %s FROM kind
-    ON CONFLICT (account_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+    SELECT %s, kind.customer_id, kind.id, %s, %s, %s, %s::jsonb, %s, %s, NULL FROM kind
     RETURNING id
 )
-SELECT kind.id, kind.customer_id, stored.id FROM kind LEFT JOIN stored ON true
+SELECT kind.customer_id, stored.id FROM kind, stored
+"""
+_INSERT_ONE_IDENTIFIED = """
+WITH fast AS MATERIALIZED (
+    SELECT set_config('synchronous_commit', %s, true)
+), customer AS MATERIALIZED (
+    {customer}
+), claimed AS (
+    INSERT INTO activity_eventclientid (account_id, client_id, event_id, occurred_at)
+    SELECT %s, %s, nextval({sequence}::regclass), %s FROM customer, fast
+    ON CONFLICT (account_id, client_id) DO NOTHING
+    RETURNING event_id
+), kind AS (
+    INSERT INTO activity_eventkind (customer_id, source, type, count, last_occurred_at)
+    SELECT customer.id, %s, %s, 1, %s FROM customer, claimed
+    ON CONFLICT (customer_id, source, type) DO UPDATE
+    SET count = activity_eventkind.count + 1,
+        last_occurred_at = GREATEST(activity_eventkind.last_occurred_at, EXCLUDED.last_occurred_at)
+    RETURNING id, customer_id
+), stored AS (
+    INSERT INTO activity_event
+        (id, account_id, customer_id, kind_id, source, type, description, properties, occurred_at, received_at,
+         client_id)
+    SELECT claimed.event_id, %s, kind.customer_id, kind.id, %s, %s, %s, %s::jsonb, %s, %s, %s FROM kind, claimed
+    RETURNING id
+)
+SELECT customer.id, stored.id FROM customer LEFT JOIN stored ON true
 """
 # How an event names its customer: by id (already resolved), or by a column of the user that names one
 # person of the account: the primary email or the external id (each unique per account; the `<> ''`
@@ -144,6 +173,13 @@ def _synchronous_commit() -> str:
     return "off" if settings.EVENTS_ASYNCHRONOUS_COMMIT else "on"
 
 
+@functools.cache
+def _insert_one_sql(field: str, identified: bool) -> str:
+    if identified:
+        return _INSERT_ONE_IDENTIFIED.format(customer=_CUSTOMER_BY[field], sequence=_event_sequence())
+    return _INSERT_ONE.format(customer=_CUSTOMER_BY[field])
+
+
 def event_insert_for(
     *, account_id: int, customer: CustomerKey, event: tuple, received_at: datetime.datetime
 ) -> tuple[int, Stored] | None:
@@ -151,26 +187,29 @@ def event_insert_for(
     `customer` names, in one round trip: (customer id, Stored), or None when it names nobody (then
     nothing is stored). PostgreSQL only."""
     source, type, description, properties, occurred_at, client_id = event
-    sql = _INSERT_ONE.format(customer=_CUSTOMER_BY[customer.field])
+    event_partitions_ensure((occurred_at,))
     customer_params = [customer.value] if customer.field == "id" else [account_id, customer.value, Role.END_USER]
-    params = [_synchronous_commit(), *customer_params, source, type, occurred_at]
-    params += [account_id, source, type, description, properties, occurred_at, received_at, client_id]
-    if client_id is None:  # nothing can make it a repeat: one statement, its own transaction
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    kind_params = [source, type, occurred_at]
+    fields = [source, type, description, properties, occurred_at, received_at]
+    with connection.cursor() as cursor:
+        if client_id is None:
+            params = [_synchronous_commit(), *customer_params, *kind_params, account_id, *fields]
+            cursor.execute(_insert_one_sql(customer.field, False), params)
             row = cursor.fetchone()
-            return None if row is None else (row[1], Stored(row[2], True))
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+            return None if row is None else (row[0], Stored(row[1], True))
+        claim = [account_id, client_id, occurred_at]
+        params = [_synchronous_commit(), *customer_params, *claim, *kind_params, account_id, *fields, client_id]
+        cursor.execute(_insert_one_sql(customer.field, True), params)
         row = cursor.fetchone()
         if row is None:
             return None
-        kind_id, customer_id, event_id = row
+        customer_id, event_id = row
         if event_id is not None:
             return customer_id, Stored(event_id, True)
-        cursor.execute("UPDATE activity_eventkind SET count = count - 1 WHERE id = %s", [kind_id])
+        # Claimed before (by a request that has committed since, if it was still running): that event.
         cursor.execute(
-            "SELECT id FROM activity_event WHERE account_id = %s AND client_id = %s", [account_id, client_id]
+            "SELECT event_id FROM activity_eventclientid WHERE account_id = %s AND client_id = %s",
+            [account_id, client_id],
         )
         return customer_id, Stored(cursor.fetchone()[0], False)
 
@@ -192,73 +231,77 @@ _COPY_EVENTS = (
 )
 _COPY_TYPES = ["int8", "int8", "int8", "int8", "text", "text", "text", "text", "timestamptz", "timestamptz", "text"]
 _NEXT_IDS = "SELECT nextval({sequence}::regclass) FROM generate_series(1, %s)"
+# Claims the batch's client ids in one order (every writer's), so two batches sharing some wait on each other
+# in turn and never deadlock; returns those claimed now. An id claimed by a transaction still running
+# waits for it to end.
+_CLAIM = """
+INSERT INTO activity_eventclientid (account_id, client_id, event_id, occurred_at)
+SELECT %s, claim.client_id, claim.event_id, claim.occurred_at
+FROM unnest(%s::text[], %s::bigint[], %s::timestamptz[]) AS claim(client_id, event_id, occurred_at)
+ORDER BY claim.client_id
+ON CONFLICT (account_id, client_id) DO NOTHING
+RETURNING client_id
+"""
 
 
 @transaction.atomic(savepoint=False)  # a caller's transaction is enough: a failure fails it all anyway
 def _copy(account_id: int, events: Sequence[NewEvent], received_at: datetime.datetime) -> list[Stored]:
     results: list[Stored | None] = [None] * len(events)
-    fresh, repeats = _split_known(account_id, events, results)
-    if fresh:
-        with connection.cursor() as cursor:
-            cursor.execute(_FAST_COMMIT, [_synchronous_commit()])
-        if any(events[i].client_id is not None for i in fresh):
-            try:
-                with transaction.atomic():
-                    _copy_fresh(account_id, events, fresh, received_at, results, identified=True)
-            except IntegrityError:
-                # A concurrent request stored one of these client ids since we looked (we waited for it to
-                # commit): store them one by one, each skipped if already there.
-                for i in fresh:
-                    results[i] = _insert_one(account_id, events[i], received_at)
-        else:
-            _copy_fresh(account_id, events, fresh, received_at, results, identified=False)
+    repeats = _repeats(events)
+    candidates = [i for i in range(len(events)) if i not in repeats] if repeats else range(len(events))
+    with connection.cursor() as django_cursor:
+        cursor = django_cursor.cursor
+        cursor.execute(_FAST_COMMIT, [_synchronous_commit()])
+        cursor.execute(_NEXT_IDS.format(sequence=_event_sequence()), [len(candidates)])
+        ids = dict(zip(candidates, (row[0] for row in cursor.fetchall())))
+        fresh = _claim_client_ids(cursor, account_id, events, candidates, ids, results)
+        if fresh:
+            kinds = _kind_ids(events, fresh)
+            # Rows sorted as the timeline index sorts them touch each index page once, not at random.
+            order = sorted(fresh, key=lambda i: (events[i].customer_id, events[i].occurred_at))
+            with connection.wrap_database_errors, cursor.copy(_COPY_EVENTS) as copy:
+                copy.set_types(_COPY_TYPES)
+                write_row = copy.write_row
+                for i in order:
+                    customer_id, source, type, description, properties, occurred_at, client_id = events[i]
+                    id = ids[i]
+                    write_row((
+                        id, account_id, customer_id, kinds[(customer_id, source, type)], source, type, description,
+                        properties, occurred_at, received_at, client_id,
+                    ))  # fmt: skip
+                    results[i] = Stored(id, True)
     _resolve_repeats(repeats, results)
     return results
 
 
-def _copy_fresh(
-    account_id: int, events: Sequence[NewEvent], fresh: list[int], received_at, results: list, *, identified: bool
-) -> None:
-    """Count the events in their kinds and COPY them in, ids taken in input order. `identified`: some
-    carry a client id."""
-    kinds = _kind_ids(events, fresh)
-    with connection.cursor() as django_cursor:
-        cursor = django_cursor.cursor
-        cursor.execute(_NEXT_IDS.format(sequence=_event_sequence()), [len(fresh)])
-        ids = dict(zip(fresh, (row[0] for row in cursor.fetchall())))
-        if identified:
-            # One order of client ids for every writer: two batches sharing some wait on each other in
-            # the same order, and never deadlock.
-            order = sorted(fresh, key=lambda i: events[i].client_id or "")
-        else:
-            # Rows sorted as the timeline index sorts them touch each index page once, not at random.
-            order = sorted(fresh, key=lambda i: (events[i].customer_id, events[i].occurred_at))
-        with connection.wrap_database_errors, cursor.copy(_COPY_EVENTS) as copy:
-            copy.set_types(_COPY_TYPES)
-            write_row = copy.write_row
-            for i in order:
-                customer_id, source, type, description, properties, occurred_at, client_id = events[i]
-                id = ids[i]
-                write_row((
-                    id, account_id, customer_id, kinds[(customer_id, source, type)], source, type, description,
-                    properties, occurred_at, received_at, client_id,
-                ))  # fmt: skip
-                results[i] = Stored(id, True)
-
-
-def _split_known(account_id: int, events: Sequence[NewEvent], results: list) -> tuple[list[int], dict[int, int]]:
-    """Indexes of the events to insert and the repeats within the batch; fills `results` for client ids
-    already stored."""
-    client_ids = [e.client_id for e in events if e.client_id is not None]
-    known = _stored_ids(account_id, client_ids) if client_ids else {}
-    repeats = _repeats(events)
+def _claim_client_ids(cursor, account_id: int, events, candidates, ids: dict[int, int], results: list) -> list[int]:
+    """Claim the client ids among `candidates`; returns the events to store (those without one or whose id
+    is claimed now), and fills `results` for the others with the event stored under their id before."""
+    identified = [i for i in candidates if events[i].client_id is not None]
+    if not identified:
+        return list(candidates)
+    client_ids = [events[i].client_id for i in identified]
+    cursor.execute(
+        _CLAIM,
+        [account_id, client_ids, [ids[i] for i in identified], [events[i].occurred_at for i in identified]],
+    )
+    claimed = {row[0] for row in cursor.fetchall()}
+    if len(claimed) == len(identified):
+        return list(candidates)
+    taken = [client_id for client_id in client_ids if client_id not in claimed]
+    cursor.execute(
+        "SELECT client_id, event_id FROM activity_eventclientid WHERE account_id = %s AND client_id = ANY(%s)",
+        [account_id, taken],
+    )
+    before = dict(cursor.fetchall())
     fresh = []
-    for i, event in enumerate(events):
-        if event.client_id in known:
-            results[i] = Stored(known[event.client_id], False)
-        elif i not in repeats:
+    for i in candidates:
+        client_id = events[i].client_id
+        if client_id in before:
+            results[i] = Stored(before[client_id], False)
+        else:
             fresh.append(i)
-    return fresh, repeats
+    return fresh
 
 
 def _repeats(events: Sequence[NewEvent]) -> dict[int, int]:
@@ -280,21 +323,6 @@ def _event_sequence() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT quote_literal(pg_get_serial_sequence('activity_event', 'id'))")
         return cursor.fetchone()[0]
-
-
-def _stored_ids(account_id: int, client_ids: list[str]) -> dict[str, int]:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT client_id, id FROM activity_event WHERE account_id = %s AND client_id = ANY(%s)",
-                [account_id, client_ids],
-            )
-            return dict(cursor.fetchall())
-    known = {}
-    for start in range(0, len(client_ids), 500):  # SQLite allows only so many parameters
-        chunk = client_ids[start : start + 500]
-        known.update(Event.objects.filter(account_id=account_id, client_id__in=chunk).values_list("client_id", "id"))
-    return known
 
 
 def _resolve_repeats(repeats: dict[int, int], results: list) -> None:
@@ -320,8 +348,24 @@ def _kind_ids(events: Sequence[NewEvent], inserted: list[int]) -> dict[tuple[int
 
 @transaction.atomic(savepoint=False)
 def _bulk_create(account_id: int, events: Sequence[NewEvent], received_at: datetime.datetime) -> list[Stored]:
+    """SQLite: one writer at a time, so the client ids are looked up, then claimed with the new events."""
     results: list[Stored | None] = [None] * len(events)
-    fresh, repeats = _split_known(account_id, events, results)
+    repeats = _repeats(events)
+    client_ids = [e.client_id for i, e in enumerate(events) if e.client_id is not None and i not in repeats]
+    known = {}
+    for start in range(0, len(client_ids), 500):  # SQLite allows only so many parameters
+        chunk = client_ids[start : start + 500]
+        known.update(
+            EventClientId.objects.filter(account_id=account_id, client_id__in=chunk).values_list(
+                "client_id", "event_id"
+            )
+        )
+    fresh = []
+    for i, event in enumerate(events):
+        if event.client_id in known:
+            results[i] = Stored(known[event.client_id], False)
+        elif i not in repeats:
+            fresh.append(i)
     kinds = _kind_ids(events, fresh)
     objects = [
         Event(
@@ -339,6 +383,14 @@ def _bulk_create(account_id: int, events: Sequence[NewEvent], received_at: datet
         for i in fresh
     ]
     Event.objects.bulk_create(objects, batch_size=500)
+    EventClientId.objects.bulk_create(
+        [
+            EventClientId(account_id=account_id, client_id=e.client_id, event_id=e.pk, occurred_at=e.occurred_at)
+            for e in objects
+            if e.client_id is not None
+        ],
+        batch_size=500,
+    )
     for i, obj in zip(fresh, objects):
         results[i] = Stored(obj.pk, True)
     _resolve_repeats(repeats, results)

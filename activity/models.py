@@ -1,5 +1,4 @@
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 SUPPORT_SOURCE = "Support"
@@ -29,21 +28,19 @@ class Event(models.Model):
     occurred_at = models.DateTimeField()
     # Set once per batch by the ingestion, so every event of a request shares one arrival time.
     received_at = models.DateTimeField(default=timezone.now)
-    # Set by integrated apps so that a retried request stores the event once.
+    # Set by integrated apps so that a retried request stores the event once: unique per account, which
+    # `EventClientId` enforces (the partitioned table can't: its unique keys must hold occurred_at).
     client_id = models.CharField(max_length=128, null=True, blank=True)
 
     class Meta:
+        # On PostgreSQL the table is partitioned by month of occurred_at (migration 0006, activity/partitions.py)
+        # and its primary key is (id, occurred_at); ids still come from one sequence, so each is unique.
         # Two narrow indexes serve every timeline read, newest first, keyset on (occurred_at, id): all of a
         # customer's events, and those of one kind (a source filter merges its few kinds). Each index more
         # would cost ingestion speed on a table that grows by millions of rows a day.
         indexes = [
             models.Index(fields=["customer", "-occurred_at", "-id"], name="event_timeline_idx"),
             models.Index(fields=["kind", "-occurred_at", "-id"], name="event_kind_timeline_idx"),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["account", "client_id"], condition=Q(client_id__isnull=False), name="event_client_id_unique"
-            )
         ]
 
     def __str__(self):
@@ -68,3 +65,20 @@ class EventKind(models.Model):
 
     def __str__(self):
         return f"{self.source}/{self.type}: {self.count}"
+
+
+class EventClientId(models.Model):
+    """An integrated app's own id for an event (`event.id` in the API), once per account: claimed in the
+    transaction that stores the event, so a retried request finds it and stores nothing."""
+
+    pk = models.CompositePrimaryKey("account_id", "client_id")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )  # the primary key leads with it
+    client_id = models.CharField(max_length=128)
+    # The event's key (no foreign key: the partitioned event table's primary key is (id, occurred_at)).
+    event_id = models.BigIntegerField()
+    occurred_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.client_id} -> {self.event_id}"

@@ -7,10 +7,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from activity.ingest import event_kind_ids
-from activity.models import SUPPORT_SOURCE, Event
+from activity.models import SUPPORT_SOURCE, Event, EventClientId
+from activity.partitions import event_partitions_ensure
 
-# On PostgreSQL one statement counts the event in its kind (created if new, race-free) and stores it: every
-# domain write records events, and each round trip saved is one per changed field.
+# On PostgreSQL one statement counts the event in its kind (created if new, race-free), stores it and
+# claims its client id if it has one (a second claim fails the caller's transaction): every domain write
+# records events, and each round trip saved is one per changed field.
 _RECORD = """
 WITH kind AS (
     INSERT INTO activity_eventkind (customer_id, source, type, count, last_occurred_at) VALUES (%s, %s, %s, 1, %s)
@@ -18,11 +20,16 @@ WITH kind AS (
     SET count = activity_eventkind.count + 1,
         last_occurred_at = GREATEST(activity_eventkind.last_occurred_at, EXCLUDED.last_occurred_at)
     RETURNING id
+), stored AS (
+    INSERT INTO activity_event
+        (account_id, customer_id, kind_id, source, type, description, properties, occurred_at, received_at, client_id)
+    SELECT %s, %s, kind.id, %s, %s, %s, %s::jsonb, %s, %s, %s FROM kind
+    RETURNING id, kind_id, account_id, client_id, occurred_at
+), claimed AS (
+    INSERT INTO activity_eventclientid (account_id, client_id, event_id, occurred_at)
+    SELECT account_id, client_id, id, occurred_at FROM stored WHERE client_id IS NOT NULL
 )
-INSERT INTO activity_event
-    (account_id, customer_id, kind_id, source, type, description, properties, occurred_at, received_at, client_id)
-SELECT %s, %s, kind.id, %s, %s, %s, %s::jsonb, %s, %s, %s FROM kind
-RETURNING id, kind_id
+SELECT id, kind_id FROM stored
 """
 
 
@@ -48,7 +55,8 @@ def event_record(
         received_at=timezone.now(),
         client_id=client_id,
     )
-    # Both rows or neither; the caller's transaction (when there is one) is enough, no savepoint needed.
+    event_partitions_ensure((event.occurred_at,))
+    # All rows or none; the caller's transaction (when there is one) is enough, no savepoint needed.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             _record_in_one_statement(event)
@@ -57,6 +65,10 @@ def event_record(
             kinds = event_kind_ids([(customer.pk, source, type, 1, event.occurred_at)])
             event.kind_id = kinds[(customer.pk, source, type)]
             event.save(force_insert=True)
+            if client_id is not None:
+                EventClientId.objects.create(
+                    account_id=event.account_id, client_id=client_id, event_id=event.pk, occurred_at=event.occurred_at
+                )
     return event
 
 

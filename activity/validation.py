@@ -8,6 +8,7 @@ case in a few cheap checks and only then looks for what exactly is wrong.
 import datetime
 import json
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from common.text import text_is_storable
@@ -108,14 +109,35 @@ def event_time(text: str) -> datetime.datetime | None:
         return None
 
 
+def retention_start(now: datetime.datetime, months: int | None) -> datetime.datetime | None:
+    """The first instant (UTC) of the oldest month kept when the store keeps this month and the `months`
+    before it (EVENT_RETENTION_MONTHS); None when it keeps everything."""
+    if not months:
+        return None
+    index = now.year * 12 + now.month - 1 - months
+    return datetime.datetime(index // 12, index % 12 + 1, 1, tzinfo=datetime.UTC)
+
+
+def earliest_time(now: datetime.datetime) -> datetime.datetime:
+    """The oldest time an event may carry: the Unix epoch, or the start of the retention window (an older
+    event would belong to a month already dropped)."""
+    start = retention_start(now, settings.EVENT_RETENTION_MONTHS)
+    return EARLIEST_TIME if start is None else max(EARLIEST_TIME, start)
+
+
 def _occurred_at(value, now: datetime.datetime) -> datetime.datetime:
     if value is None:
         return now
     moment = event_time(value) if isinstance(value, str) else None
     if moment is None:
         raise _Refused("InvalidValue", _("Must be an ISO-8601 date and time, like 2024-05-17T09:30:00Z."))
-    if not EARLIEST_TIME <= moment <= now + LATEST_AHEAD:
-        raise _Refused("OutOfRange", _("Must be after 1970-01-01 and at most a day ahead of now (UTC)."))
+    earliest = earliest_time(now)
+    if not earliest <= moment <= now + LATEST_AHEAD:
+        raise _Refused(
+            "OutOfRange",
+            _("Must be after %(earliest)s and at most a day ahead of now (UTC).")
+            % {"earliest": earliest.date().isoformat()},
+        )
     return moment
 
 

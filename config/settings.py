@@ -228,3 +228,12 @@ REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "helpdesk")  # keys of this app's
 # Event ingestion (the events API, imports) commits without waiting for the disk: a database crash may
 # lose the last fraction of a second of acknowledged events, never half a batch. Off = every commit waits.
 EVENTS_ASYNCHRONOUS_COMMIT = env_bool("EVENTS_ASYNCHRONOUS_COMMIT", True)
+# The event store keeps this month and this many before it (0: everything). Older months leave whole, as
+# their partitions are dropped by `manage.py event_partitions` (PostgreSQL); older events are refused.
+EVENT_RETENTION_MONTHS = env_int("EVENT_RETENTION_MONTHS", 0)
+if EVENT_RETENTION_MONTHS < 0:
+    from config.env import ConfigError
+
+    raise ConfigError(
+        "EVENT_RETENTION_MONTHS", f"must be 0 (keep all) or a number of months, not {EVENT_RETENTION_MONTHS}"
+    )

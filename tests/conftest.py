@@ -5,6 +5,8 @@ Account "globex": Charlie (agent) and Dave (a customer) — they should have no 
 and Acme's people none to theirs.
 """
 
+import os
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -13,6 +15,16 @@ from django.test import Client
 from accounts.models import Role
 from accounts.services import api_token_create
 from demo.factories import AccountFactory, UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    """Heavy drills (marked `heavy`) run in CI and on demand, so that a local `make test` stays quick."""
+    if os.environ.get("CI") or os.environ.get("HEAVY_TESTS"):
+        return
+    skip = pytest.mark.skip(reason="heavy drill: runs in CI, or with HEAVY_TESTS=1")
+    for item in items:
+        if "heavy" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session", autouse=True)

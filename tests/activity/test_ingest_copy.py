@@ -8,9 +8,8 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from activity import ingest
 from activity.ingest import CustomerKey, NewEvent, event_insert_for, events_ingest
-from activity.models import Event, EventKind
+from activity.models import Event, EventClientId, EventKind
 from demo.factories import UserFactory
 
 NOW = datetime.datetime(2026, 5, 17, 9, 30, tzinfo=datetime.UTC)
@@ -34,26 +33,19 @@ def counted() -> int:
 
 
 @on_postgresql
-def test_a_client_id_stored_by_someone_else_after_the_check_is_not_stored_twice(acme, carol, monkeypatch):
+def test_a_batch_claims_its_client_ids_and_stores_nothing_under_one_claimed_before(acme, carol):
     [theirs] = events_ingest(account_id=acme.pk, events=[new(carol, client_id="order-2")])
-    real_stored_ids = ingest._stored_ids
-    checks = []
-
-    def missed_it_once(account_id, client_ids):
-        checks.append(client_ids)
-        return {} if len(checks) == 1 else real_stored_ids(account_id, client_ids)
-
-    monkeypatch.setattr(ingest, "_stored_ids", missed_it_once)
     batch = [new(carol, client_id="order-1"), new(carol, client_id="order-2"), new(carol, "refunded")]
 
     results = events_ingest(account_id=acme.pk, events=batch)
 
     assert results[1] == (theirs.id, False)
     assert results[0].created and results[2].created
-    assert Event.objects.count() == 3
     assert set(Event.objects.values_list("pk", flat=True)) == {theirs.id, results[0].id, results[2].id}
     assert Event.objects.get(pk=results[2].id).type == "refunded"
-    assert counted() == Event.objects.count()
+    assert counted() == Event.objects.count() == 3
+    claims = EventClientId.objects.filter(account=acme).values_list("client_id", "event_id", "occurred_at")
+    assert sorted(claims) == [("order-1", results[0].id, NOW), ("order-2", theirs.id, NOW)]
 
 
 @on_postgresql

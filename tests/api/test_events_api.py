@@ -360,9 +360,10 @@ def test_storing_an_event_for_a_known_customer_takes_two_queries_on_postgresql(a
     assert response.status_code == 202
     # This endpoint takes every event an app sends, one request each: its cost is the ingestion rate.
     # Account from the host with the token in the same query (+ the token's "last used" once a minute),
-    # then one statement finding the customer by identifier, storing the event and counting it. SQLite
-    # has no such statement: it looks the customer up, then the event id, then inserts and counts.
-    expected = 3 if connection.vendor == "postgresql" else 6
+    # then one statement finding the customer by identifier, claiming the event id, storing the event and
+    # counting it. SQLite has no such statement: it looks the customer up, then the event id, then counts,
+    # inserts the event and claims its id.
+    expected = 3 if connection.vendor == "postgresql" else 7
     assert len(queries) == expected, [q["sql"] for q in queries]
 
     with CaptureQueriesContext(connection) as queries:
