@@ -9,7 +9,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from activity.models import Event, EventKind
+from activity.models import Event, EventClientId, EventKind
 from common.keyset import KeysetPage, paginate_merged
 from common.moments import utc_clamped
 
@@ -67,3 +67,12 @@ def events_for_customer(
         lookup = "occurred_at__lte" if end_inclusive else "occurred_at__lt"
         pages = [events.filter(**{lookup: utc_clamped(end)}) for events in pages]
     return paginate_merged(pages, keys=TIMELINE_KEYS, after=after, before=before, size=size)
+
+
+def event_for_client_id(*, account_id: int, client_id: str) -> Event | None:
+    """The event an integrated app stored under its own id (`event.id`), found in the one partition of its
+    month."""
+    claim = EventClientId.objects.filter(account_id=account_id, client_id=client_id).first()
+    if claim is None:
+        return None
+    return Event.objects.filter(account_id=account_id, pk=claim.event_id, occurred_at=claim.occurred_at).first()

@@ -6,15 +6,26 @@ GET  /api/v2/users/{id}/events                  a user's events, newest first, b
 """
 
 import datetime
-import json
 from urllib.parse import urlencode
 
+import msgspec
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from activity.models import Event
+from activity.selectors import event_for_client_id
 from api.auth import api_token_required
-from api.http import ApiError, api_methods, field_error, field_errors, iso_time, json_body, json_response
-from api.profile_events import profile_event_store, profile_events_store, user_events_page
+from api.http import (
+    ApiError,
+    api_methods,
+    field_error,
+    field_errors,
+    iso_time,
+    json_object,
+    json_parse,
+    json_response,
+    request_body,
+)
+from api.profile_events import profile_event_store, profile_events_store, profile_item_read, user_events_page
 from common.keyset import cursor_values
 
 EVENT_MAX_BYTES = 64 * 1024  # one event: 32 KB of properties and room for the rest
@@ -28,21 +39,24 @@ _FILTERS = ("filter[source]", "filter[type]", "filter[start_time]", "filter[end_
 @api_token_required
 def user_profile_event_create(request):
     """Record one event on the customer the profile names (created from an unknown email)."""
-    body = json_body(request, max_bytes=EVENT_MAX_BYTES)
-    outcome = profile_event_store(account=request.account, actor_id=request.api_caller.actor_id, item=body)
+    raw = request_body(request, max_bytes=EVENT_MAX_BYTES)
+    now = timezone.now()
+    item = profile_item_read(raw, now=now)
+    if item is None:  # not valid beyond doubt: read in full, for the errors
+        item = json_object(raw)
+    outcome = profile_event_store(account=request.account, actor_id=request.api_caller.actor_id, item=item, now=now)
     if outcome.errors:
         raise ApiError(422, "RecordInvalid", _("The event was not stored."), field_errors(outcome.errors))
-    stored = outcome.stored
+    stored, event = outcome.stored, outcome.event
     if stored.created:
-        event = outcome.event
-        properties = json.loads(event.properties)
         data = _event_json(
-            stored.id, event.customer_id, event.source, event.type, event.description, properties, event.occurred_at,
-            outcome.received_at,
+            stored.id, event.customer_id, event.source, event.type, event.description,
+            msgspec.Raw(event.properties.encode()), event.occurred_at, outcome.received_at,
         )  # fmt: skip
         return json_response({"event": data}, status=202)
     # Its id was stored before: a retry. Answer with what was stored then.
-    return json_response({"event": _stored_event_json(request.account, stored.id)}, status=200)
+    first = event_for_client_id(account_id=request.account.pk, client_id=event.client_id)
+    return json_response({"event": _stored_event_json(first)}, status=200)
 
 
 @api_methods("POST")
@@ -50,8 +64,9 @@ def user_profile_event_create(request):
 def user_profile_events_create_many(request):
     """Record many events at once: valid ones are all stored (in one transaction), invalid ones are
     reported by their index and store nothing."""
-    body = json_body(request, max_bytes=BATCH_MAX_BYTES)
-    items = body.get("events")
+    raw = request_body(request, max_bytes=BATCH_MAX_BYTES)
+    now = timezone.now()
+    items = _batch_items(raw)
     if not isinstance(items, list) or not items:
         raise ApiError(
             422,
@@ -66,7 +81,9 @@ def user_profile_events_create_many(request):
             _("No events were stored."),
             field_error("events", "TooMany", _("Must hold at most %(count)s events.") % {"count": BATCH_MAX_EVENTS}),
         )
-    outcomes = profile_events_store(account=request.account, actor_id=request.api_caller.actor_id, items=items)
+    if items[0].__class__ is msgspec.Raw:
+        items = [profile_item_read(item, now=now) or json_parse(bytes(item)) for item in items]
+    outcomes = profile_events_store(account=request.account, actor_id=request.api_caller.actor_id, items=items, now=now)
     results = []
     counts = {"created": 0, "duplicate": 0, "invalid": 0}
     for index, outcome in enumerate(outcomes):
@@ -81,6 +98,22 @@ def user_profile_events_create_many(request):
     return json_response(
         {"results": results, "meta": counts}, status=422 if counts["invalid"] == len(outcomes) else 202
     )
+
+
+class _Batch(msgspec.Struct):
+    events: list[msgspec.Raw] | None = None
+
+
+_read_batch = msgspec.json.Decoder(_Batch).decode
+
+
+def _batch_items(raw: bytes):
+    """The body's "events": each item's JSON text when msgspec can read the body, else (a body it can't
+    read, or odd) the items as Python's json parses them, which also says what is wrong with the body."""
+    try:
+        return _read_batch(raw).events
+    except msgspec.MsgspecError:
+        return json_object(raw).get("events")
 
 
 @api_methods("GET")
@@ -130,8 +163,7 @@ def _event_json(id, user_id, source, type, description, properties, occurred_at,
     }
 
 
-def _stored_event_json(account, event_id: int) -> dict:
-    e = Event.objects.get(account=account, pk=event_id)
+def _stored_event_json(e) -> dict:
     return _event_json(e.pk, e.customer_id, e.source, e.type, e.description, e.properties, e.occurred_at, e.received_at)
 
 

@@ -5,6 +5,7 @@ import datetime
 import json
 from functools import wraps
 
+import msgspec
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
@@ -41,8 +42,12 @@ def field_errors(errors: dict[str, tuple[str, str]], prefix: str = "") -> dict:
     }
 
 
+_ENCODE = msgspec.json.encode
+
+
 def json_response(data, *, status: int = 200) -> HttpResponse:
-    return HttpResponse(json.dumps(data, ensure_ascii=False), status=status, content_type="application/json")
+    """`data` as JSON (UTF-8, not escaped); an msgspec.Raw in it goes in as the JSON text it holds."""
+    return HttpResponse(_ENCODE(data), status=status, content_type="application/json")
 
 
 def _reject_constant(name: str):
@@ -53,8 +58,16 @@ def _reject_constant(name: str):
 JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
-def json_body(request, *, max_bytes: int) -> dict:
-    """The request's JSON object; raises ApiError (415, 413 or 400) naming what is wrong with it."""
+def json_object(raw: bytes) -> dict:
+    """A JSON object read in full by Python's json; raises ApiError (400) saying what is wrong."""
+    data = json_parse(raw)
+    if not isinstance(data, dict):
+        raise _bad_body(_("Must be a JSON object."))
+    return data
+
+
+def request_body(request, *, max_bytes: int) -> bytes:
+    """The request's body, declared as JSON and at most `max_bytes` long; raises ApiError (415 or 413)."""
     content_type = request.content_type or ""
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise ApiError(
@@ -75,15 +88,17 @@ def json_body(request, *, max_bytes: int) -> dict:
             _("The body is too large."),
             field_error("body", "TooLarge", _("Must be at most %(size)s KB.") % {"size": max_bytes // 1024}),
         )
+    return raw
+
+
+def json_parse(raw: bytes):
+    """JSON text read in full by Python's json; raises ApiError (400) when it is not UTF-8 or not JSON."""
     try:
-        data = JSON_DECODER.decode(raw.decode())
+        return JSON_DECODER.decode(raw.decode())
     except UnicodeDecodeError:
         raise _bad_body(_("Must be encoded as UTF-8.")) from None
     except (ValueError, RecursionError):
         raise _bad_body(_("Must be valid JSON.")) from None
-    if not isinstance(data, dict):
-        raise _bad_body(_("Must be a JSON object."))
-    return data
 
 
 def _bad_body(description: str) -> ApiError:

@@ -4,14 +4,18 @@ API or a history import: which customer each profile is, and storing the events 
 A profile names its person by identifiers (email, phone number, external id). The first identifier that
 names a customer of the account wins, in the order external id, email, phone number. A profile nobody
 matches becomes a new customer when it has an email or an external id (as in the original product).
+
+Items are read the fast way first (`profile_item_read`: msgspec, the event's properties kept as the text
+sent); one that is not valid beyond doubt is parsed in full and checked field by field, for its errors.
 """
 
 import datetime
 import functools
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+import msgspec
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +24,7 @@ from accounts.models import Account, User
 from activity.ingest import CustomerKey, NewEvent, Stored, event_insert_for, events_ingest
 from activity.models import SUPPORT_SOURCE
 from activity.selectors import EventFilter, events_for_customer
-from activity.validation import EventInvalid, event_clean
+from activity.validation import EventFields, EventInvalid, event_clean, event_fields_clean
 from common.keyset import KeysetPage
 from common.text import text_is_storable
 from profiles.identities import (
@@ -56,10 +60,38 @@ class Resolution:
         self.customers: dict[tuple[str, str], int | str] = {}
 
 
-class _Parsed(NamedTuple):
+class ReadItem(NamedTuple):
+    """An item read and found valid: its profile's identifiers and name, and its event as stored."""
+
     identifiers: tuple[tuple[str, str], ...]
     name: str
     event: tuple
+
+
+class _Item(msgspec.Struct):
+    profile: Any = None
+    event: EventFields | None = None
+
+
+_read_item = msgspec.json.Decoder(_Item).decode
+
+
+def profile_item_read(raw: bytes, *, now: datetime.datetime, allow_support_source: bool = False) -> ReadItem | None:
+    """A {"profile", "event"} item read from its JSON text the fast way, when it is valid beyond doubt (the
+    usual case); None when it must be parsed in full (Python's json) and checked field by field, which
+    names every error. Give the same `now` to the store."""
+    try:
+        item = _read_item(raw)
+    except msgspec.MsgspecError:
+        return None
+    if item.event is None or item.profile.__class__ is not dict:
+        return None
+    event = event_fields_clean(item.event, now=now)
+    if event is None or (not allow_support_source and event[0].casefold() == _SUPPORT):
+        return None
+    errors: dict[str, tuple[str, str]] = {}
+    identifiers, name = _profile(item.profile, errors)
+    return None if errors else ReadItem(identifiers, name, event)
 
 
 def profile_events_store(
@@ -69,14 +101,19 @@ def profile_events_store(
     items: Sequence,
     resolution: Resolution | None = None,
     allow_support_source: bool = False,
+    now: datetime.datetime | None = None,
 ) -> list[Outcome]:
-    """Check each {"profile", "event"} item, find or create its customer and store the valid ones in one
-    transaction; returns one Outcome per item, in order. Invalid items store nothing."""
+    """Check each {"profile", "event"} item (parsed JSON, or a ReadItem from `profile_item_read` with the same
+    `now`), find or create its customer and store the valid ones in one transaction; returns one Outcome
+    per item, in order. Invalid items store nothing."""
     resolution = resolution or Resolution()
-    now = timezone.now()
+    now = now or timezone.now()
     outcomes: list[Outcome | None] = [None] * len(items)
-    parsed: dict[int, _Parsed] = {}
+    parsed: dict[int, ReadItem] = {}
     for index, item in enumerate(items):
+        if item.__class__ is ReadItem:
+            parsed[index] = item
+            continue
         try:
             parsed[index] = _parse(item, now, allow_support_source)
         except _Invalid as invalid:
@@ -107,14 +144,16 @@ def profile_events_store(
     return outcomes
 
 
-def profile_event_store(*, account: Account, actor_id: int | None, item) -> Outcome:
+def profile_event_store(
+    *, account: Account, actor_id: int | None, item, now: datetime.datetime | None = None
+) -> Outcome:
     """One {"profile", "event"} item, as `profile_events_store` stores it. A profile named by a single email
     or external id of a customer (the usual case) is found and its event stored in one round trip on
     PostgreSQL."""
+    now = now or timezone.now()
     if connection.vendor == "postgresql":
-        now = timezone.now()
         try:
-            parsed = _parse(item, now, allow_support_source=False)
+            parsed = item if item.__class__ is ReadItem else _parse(item, now, allow_support_source=False)
         except _Invalid as invalid:
             return Outcome(None, None, None, invalid.errors)
         if len(parsed.identifiers) == 1 and parsed.identifiers[0][0] in ("email", "external_id"):
@@ -126,7 +165,7 @@ def profile_event_store(*, account: Account, actor_id: int | None, item) -> Outc
                 return Outcome(stored, NewEvent(customer_id, *parsed.event), now, None)
     # Anyone else (a new customer, a secondary email, a phone number, a team member, several identifiers):
     # the long way.
-    [outcome] = profile_events_store(account=account, actor_id=actor_id, items=[item])
+    [outcome] = profile_events_store(account=account, actor_id=actor_id, items=[item], now=now)
     return outcome
 
 
@@ -144,7 +183,10 @@ class _Invalid(Exception):
         self.errors = errors
 
 
-def _parse(item, now: datetime.datetime, allow_support_source: bool) -> _Parsed:
+_SUPPORT = SUPPORT_SOURCE.casefold()
+
+
+def _parse(item, now: datetime.datetime, allow_support_source: bool) -> ReadItem:
     if not isinstance(item, dict):
         raise _Invalid({"": ("InvalidType", _("Must be a JSON object with a profile and an event."))})
     errors: dict[str, tuple[str, str]] = {}
@@ -159,11 +201,11 @@ def _parse(item, now: datetime.datetime, allow_support_source: bool) -> _Parsed:
         except EventInvalid as invalid:
             errors.update({f"event.{field}": error for field, error in invalid.errors.items()})
         else:
-            if not allow_support_source and event[0].casefold() == SUPPORT_SOURCE.casefold():
+            if not allow_support_source and event[0].casefold() == _SUPPORT:
                 errors["event.source"] = ("Reserved", _("“Support” is reserved for events this product records."))
     if errors:
         raise _Invalid(errors)
-    return _Parsed(identifiers, name, event)
+    return ReadItem(identifiers, name, event)
 
 
 def _profile(raw, errors: dict) -> tuple[tuple[tuple[str, str], ...], str]:
@@ -241,7 +283,7 @@ def _identifier(type: str, value: str) -> tuple[str, str] | tuple[str, str, str]
     return (type, normalized)
 
 
-def _customer_of(parsed: _Parsed, resolution: Resolution) -> int | str | None:
+def _customer_of(parsed: ReadItem, resolution: Resolution) -> int | str | None:
     customers = resolution.customers
     for identifier in parsed.identifiers:
         customer = customers.get(identifier)
@@ -258,7 +300,7 @@ def _resolve(account_id: int, identifiers: Iterable[tuple[str, str]], resolution
         known.update(customers_for_identifiers(account_id=account_id, identifiers=wanted))
 
 
-def _create_customers(account: Account, actor_id: int | None, unknown: dict[int, _Parsed], resolution) -> None:
+def _create_customers(account: Account, actor_id: int | None, unknown: dict[int, ReadItem], resolution) -> None:
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     wanted = []
     for parsed in unknown.values():

@@ -9,10 +9,11 @@ from typing import NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
+from django.utils import timezone
 
 from accounts.models import Account
 from api.http import JSON_DECODER
-from api.profile_events import Resolution, profile_events_store
+from api.profile_events import Resolution, profile_events_store, profile_item_read
 from tickets.backfill import ticket_events_backfill
 
 
@@ -187,10 +188,11 @@ def _load(account_id: int, stream, part: _Part, batch_size: int, on_batch, on_re
     resolution = Resolution()
     decode = JSON_DECODER.decode
     batch, numbers, read = [], [], 0
+    now = timezone.now()  # one per batch: lines are read against it, and stored at it
 
     def store() -> None:
         outcomes = profile_events_store(
-            account=account, actor_id=None, items=batch, resolution=resolution, allow_support_source=True
+            account=account, actor_id=None, items=batch, resolution=resolution, allow_support_source=True, now=now
         )
         stored = already = 0
         for number, outcome in zip(numbers, outcomes):
@@ -210,7 +212,11 @@ def _load(account_id: int, stream, part: _Part, batch_size: int, on_batch, on_re
         for number, raw in enumerate(stream, part.first_line):
             read += len(raw)
             position += len(raw)
-            if raw.strip():
+            item = profile_item_read(raw, now=now, allow_support_source=True)
+            if item is not None:
+                batch.append(item)
+                numbers.append(number)
+            elif raw.strip():  # not valid beyond doubt: read in full, for the errors
                 try:
                     batch.append(decode(raw.decode()))
                     numbers.append(number)
@@ -221,6 +227,7 @@ def _load(account_id: int, stream, part: _Part, batch_size: int, on_batch, on_re
             if len(batch) >= batch_size:
                 store()
                 batch, numbers, read = [], [], 0
+                now = timezone.now()
             if part.end is not None and position >= part.end:
                 break
         if batch or read:
