@@ -120,6 +120,8 @@ class TicketFactory(factory.django.DjangoModelFactory):
     requester = factory.SubFactory(UserFactory)
     account = factory.SelfAttribute("requester.account")
     submitter = factory.SelfAttribute("requester")
+    assignee = None
+    assignee_name = factory.LazyAttribute(lambda t: t.assignee.name if t.assignee else "")
     subject = factory.Faker("sentence", nb_words=6)
     description = factory.Faker("paragraph")
     status = fuzzy.FuzzyChoice(Status.values)

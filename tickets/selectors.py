@@ -1,18 +1,15 @@
 """Reads on tickets, always scoped to one account."""
 
-from django.db.models import Case, CharField, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from common.keyset import KeysetPage, paginate
-from tickets.models import UNSOLVED_STATUSES, Priority, Status, Ticket
+from tickets.models import PRIORITY_ORDER, STATUS_ORDER, UNSOLVED_STATUSES, Status, Ticket, rank
 
 TICKET_SORTS = ("id", "subject", "status", "priority", "assignee", "created", "updated")
-_STATUS_RANK = Case(*[When(status=s, then=Value(i)) for i, s in enumerate(Status.values)], output_field=IntegerField())
-_PRIORITY_RANK = Case(
-    *[When(priority=p, then=Value(i + 1)) for i, p in enumerate(Priority.values)],
-    default=Value(0),
-    output_field=IntegerField(),
-)
+# The ranks as the indexes compute them (tickets/models.py), so that each sort reads its index in order.
+_STATUS_RANK = rank('"tickets_ticket"."status"', STATUS_ORDER)
+_PRIORITY_RANK = rank('"tickets_ticket"."priority"', PRIORITY_ORDER)
 
 
 def ticket_for_team_member(*, account, ticket_id: int) -> Ticket | None:
@@ -58,7 +55,7 @@ def _sort_key(queryset: QuerySet, sort: str) -> tuple[QuerySet, str]:
     if sort == "priority":
         return queryset.annotate(sort_key=_PRIORITY_RANK), "sort_key"
     if sort == "assignee":
-        return queryset.annotate(sort_key=Coalesce("assignee__name", Value(""), output_field=CharField())), "sort_key"
+        return queryset, "assignee_name"
     return queryset, "updated_at"
 
 

@@ -37,6 +37,7 @@ def ticket_create(
         requester=requester,
         submitter=submitter,
         assignee=assignee,
+        assignee_name=assignee.name if assignee else "",
         subject=subject,
         description=description,
         status=Status.OPEN if assignee else Status.NEW,

@@ -87,6 +87,7 @@ class Command(BaseCommand):
                         requester=customer,
                         submitter=customer,
                         assignee=agent if i % 3 else None,
+                        assignee_name=agent.name if i % 3 else "",
                         subject=f"Bench ticket {rng.randint(0, 10**9):09d}",
                         status=rng.choice(Status.values),
                         priority=rng.choice(Priority.values),
