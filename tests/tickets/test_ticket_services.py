@@ -20,6 +20,14 @@ def test_a_new_ticket_carries_the_requesters_tags_and_records_ticket_requested(c
     assert AuditEntry.objects.filter(action="ticket.created", target_id=str(ticket.pk), actor=bob).exists()
 
 
+def test_an_assigned_ticket_keeps_its_assignees_name_for_sorting(carol, bob, alice):
+    assigned = ticket_create(requester=carol, submitter=bob, subject="Mine", description="", assignee=alice)
+    unassigned = ticket_create(requester=carol, submitter=bob, subject="Nobody's", description="")
+
+    assert Ticket.objects.get(pk=assigned.pk).assignee_name == "Alice Admin"
+    assert Ticket.objects.get(pk=unassigned.pk).assignee_name == ""
+
+
 def test_a_reply_adds_a_comment_and_records_comment_added(carol, bob):
     ticket = TicketFactory(requester=carol, status="open")
 
