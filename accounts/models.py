@@ -142,7 +142,7 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=100)
     # The token's first characters, shown in lists so admins can tell tokens apart without the secret.
     prefix = models.CharField(max_length=16)
-    secret_hash = models.CharField(max_length=64, unique=True)
+    secret_hash = models.CharField(max_length=64)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
@@ -151,6 +151,8 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # A token is looked up with its host's account: the key leads with it (docs/scaling.md).
+        constraints = [models.UniqueConstraint(fields=["account", "secret_hash"], name="api_token_secret_unique")]
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"

@@ -143,3 +143,31 @@ class WsgiCaller:
 def _http_headers(headers: dict[str, str] | None) -> dict[str, str]:
     """Header names as WSGI environ keys: "HX-Target" -> "HTTP_HX_TARGET"."""
     return {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in (headers or {}).items()}
+
+
+@dataclass
+class Target:
+    """One figure of the issue's table, measured in this run, with its target."""
+
+    label: str
+    value: float | None  # None: not measured in this run
+    unit: str  # "x" (a ratio) or "ms"
+    target: float
+    at_least: bool  # the target is a floor (rates) rather than a ceiling (times)
+
+    @property
+    def met(self) -> bool | None:
+        if self.value is None:
+            return None
+        return self.value >= self.target if self.at_least else self.value <= self.target
+
+
+def targets_report(stdout, targets: list[Target]) -> None:
+    """The issue's table as this run measured it: every figure with its ratio or time, and its target."""
+    stdout.write(f"\n{'figure':<72} {'measured':>9} {'target':>9}  met")
+    for t in targets:
+        sign = ">=" if t.at_least else "<="
+        unit = "x" if t.unit == "x" else " ms"
+        value = "—" if t.value is None else f"{t.value:.2f}{unit}"
+        met = {True: "yes", False: "NO", None: ""}[t.met]
+        stdout.write(f"{t.label:<72} {value:>9} {sign} {t.target:g}{unit:<3} {met}")

@@ -40,9 +40,11 @@ class Identity(models.Model):
                 condition=Q(type="phone_number", phone_line="direct"),
                 name="identity_direct_phone_unique_per_account",
             ),
-            models.UniqueConstraint(fields=["user", "value"], name="identity_unique_per_user"),
+            # The account leads every unique key, so that each stays checkable within one account's shard
+            # (docs/scaling.md); a user belongs to one account, so the rule is the same.
+            models.UniqueConstraint(fields=["account", "user", "value"], name="identity_unique_per_user"),
             models.UniqueConstraint(
-                fields=["user", "type"], condition=Q(primary=True), name="identity_one_primary_per_type"
+                fields=["account", "user", "type"], condition=Q(primary=True), name="identity_one_primary_per_type"
             ),
         ]
         indexes = [models.Index(fields=["account", "value"], name="identity_value_idx")]
@@ -92,8 +94,11 @@ class OrganizationMembership(models.Model):
     class Meta:
         ordering = ["-default", "organization__name"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
-            models.UniqueConstraint(fields=["user"], condition=Q(default=True), name="membership_one_default"),
+            # The account leads each unique key (docs/scaling.md).
+            models.UniqueConstraint(fields=["account", "user", "organization"], name="membership_unique"),
+            models.UniqueConstraint(
+                fields=["account", "user"], condition=Q(default=True), name="membership_one_default"
+            ),
         ]
 
     def __str__(self):

@@ -29,7 +29,7 @@ from activity.partitions import event_partitions
 from activity.selectors import TIMELINE_KEYS
 from common.keyset import encode_cursor
 from demo.factories import demo_password_hash
-from devtools.bench import WsgiCaller, measure, report
+from devtools.bench import Target, WsgiCaller, measure, report, targets_report
 from profiles.services import customer_create
 from profiles.timeline import filter_value
 
@@ -54,13 +54,38 @@ class Command(BaseCommand):
         parser.add_argument("--runs", type=int, default=60)
         parser.add_argument("--ingest", type=int, default=200_000, help="Events for each ingestion measurement.")
         parser.add_argument("--skip-reads", action="store_true", help="Measure ingestion only.")
+        parser.add_argument(
+            "--profile", action="store_true", help="Then profile each ingestion path with pyinstrument (dev only)."
+        )
 
     def handle(self, *args, **options):
+        self.results: dict[str, float] = {}
         # Measured as in production: with DEBUG on, every query would also be logged in memory.
         with override_settings(DEBUG=False):
             self._run(**options)
+        targets_report(self.stdout, self.targets())
 
-    def _run(self, *, events, runs, ingest, skip_reads, **options):
+    def targets(self) -> list[Target]:
+        """This command's rows of the issue's table."""
+        r = self.results.get
+        partitions = int(r("partitions") or 0)
+        return [
+            Target("events API, one event a request (x trivial view's requests/s)", r("single_ratio"), "x", 0.6, True),
+            Target("create_many, 1,000 a request (x bare COPY)", r("batch_ratio"), "x", 0.5, True),
+            Target("import_events (x bare COPY)", r("import_ratio"), "x", 0.75, True),
+            Target("profile page, full load, Activity tab (x trivial view p50)", r("page_ratio"), "x", 4, False),
+            Target("timeline fragment, first page (x trivial view p50)", r("fragment_ratio"), "x", 2.5, False),
+            Target('"Show 10 more", depth 10 (x trivial view p50)', r("more_ratio"), "x", 2.5, False),
+            Target(
+                f'"Show 10 more", depth 990,000 / depth 10 ({partitions} monthly partitions)',
+                r("deep_ratio"),
+                "x",
+                1.5,
+                False,
+            ),
+        ]
+
+    def _run(self, *, events, runs, ingest, skip_reads, profile, **options):
         if connection.vendor != "postgresql":
             self.stderr.write("Note: the targets are for PostgreSQL; SQLite figures are only indicative.")
         account, agent, customer = self._data_set(events)
@@ -73,6 +98,8 @@ class Command(BaseCommand):
         if ingest:
             with override_settings(API_RATE_LIMIT_PER_MINUTE=0):
                 self._ingestion(account, ingest)
+                if profile:
+                    self._profile_ingestion(account)
         if skip_reads:
             return
 
@@ -103,9 +130,19 @@ class Command(BaseCommand):
             f"\nOne customer with {total:,} events{spread}; {runs} runs each; database: {connection.vendor}.\n"
         )
         report(self.stdout, timings, baseline)
+        by_label = {t.label: t for t in timings}
+        self.results["partitions"] = len(holding)
+        for key, label in (
+            ("page_ratio", "profile page, full load (activity tab)"),
+            ("fragment_ratio", "timeline fragment (tab panel, first page)"),
+            ("more_ratio", "Show 10 more at depth 10"),
+        ):
+            if label in by_label:
+                self.results[key] = by_label[label].p50_ms / baseline.p50_ms
         flat = next((t for t in timings if t.label.endswith(f"depth {depths[-1]:,}")), None)
         shallow = next((t for t in timings if t.label.endswith("depth 10")), None)
         if flat and shallow:
+            self.results["deep_ratio"] = flat.p50_ms / shallow.p50_ms
             self.stdout.write(
                 f"\nDeepest page / depth 10: {flat.p50_ms / shallow.p50_ms:.2f}x (target: within 2x). "
                 f"Slowest filter database time: {max(t.db_ms for t in timings if 'filter' in t.label):.2f} ms "
@@ -167,6 +204,9 @@ class Command(BaseCommand):
         finally:
             os.unlink(file.name)
 
+        self.results.update(single_ratio=single_ratio, single=single, trivial=trivial, batch=batch, imported=imported)
+        if ceiling:
+            self.results.update(ceiling=ceiling, batch_ratio=batch / ceiling, import_ratio=imported / ceiling)
         self.stdout.write(f"\nIngestion into a table of {Event.objects.count():,} events ({connection.vendor}):")
         self.stdout.write(f"{'path':<52} {'events/s':>10} {'target':>10} {'ratio':>22}")
         self.stdout.write(f"{'trivial view, requests/s (for comparison)':<52} {trivial:10,.0f}")
@@ -179,6 +219,43 @@ class Command(BaseCommand):
         for label, rate in rates:
             ratio = f"{rate / ceiling:10.2f} x bare COPY" if ceiling else ""
             self.stdout.write(f"{label:<52} {rate:10,.0f} {'>= 100,000':>10} {ratio}")
+
+    def _profile_ingestion(self, account) -> None:
+        """Where each path's time goes, by pyinstrument (a dev dependency): the single event, create_many and
+        the import (one process, so that one profile sees all of it)."""
+        from pyinstrument import Profiler  # dev only, and only for --profile
+
+        people = _ingest_customers(account, 2000)
+        _token, secret = api_token_create(account=account, actor=None, name=f"bench profile {time.time()}")
+        api = WsgiCaller(f"{account.subdomain}.localhost", {"Authorization": f"Bearer {secret}"})
+        rng = random.Random(7)
+        singles = [json.dumps(_api_body(rng, people, n)).encode() for n in range(2000)]
+        batches = [json.dumps({"events": [_api_body(rng, people, n) for n in range(1000)]}).encode() for _ in range(20)]
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as file:
+            for n in range(50_000):
+                file.write(json.dumps(_api_body(rng, people, n)) + "\n")
+
+        def importing():
+            call_command("import_events", file.name, account=account.subdomain, workers=1, stdout=io.StringIO())
+
+        def posting(path: str, bodies: list[bytes]):
+            return lambda: [api("POST", path, body) for body in bodies]
+
+        paths = [
+            ("events API, one event a request (2,000)", posting("/api/v2/user_profiles/events", singles)),
+            ("create_many (20 x 1,000)", posting("/api/v2/user_profiles/events/create_many", batches)),
+            ("import_events, one process (50,000)", importing),
+        ]
+        try:
+            for label, run in paths:
+                profiler = Profiler(interval=0.001)
+                started = time.process_time()
+                with profiler:
+                    run()
+                self.stdout.write(f"\n=== Profile: {label} (process CPU {time.process_time() - started:.2f} s)")
+                self.stdout.write(profiler.output_text(unicode=True, color=False, show_all=False))
+        finally:
+            os.unlink(file.name)
 
     def _data_set(self, events: int):
         account, _created = Account.objects.update_or_create(

@@ -1,0 +1,30 @@
+"""Every benchmark of the issue's table in one run: the Activity tab and ingestion (`bench_timeline`), the
+profile page, tickets tab and search (`bench_profile`), then the table itself, each figure beside its target.
+Run on PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench make bench
+"""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from devtools.bench import targets_report
+from devtools.management.commands import bench_profile, bench_timeline
+
+
+class Command(BaseCommand):
+    help = "Run bench_timeline and bench_profile, then print every figure of the targets table with its ratio."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--events", type=int, default=1_000_000)
+        parser.add_argument("--ingest", type=int, default=200_000, help="Events for each ingestion measurement.")
+        parser.add_argument("--tickets", type=int, default=10_000)
+        parser.add_argument("--customers", type=int, default=20_000)
+        parser.add_argument("--runs", type=int, default=60)
+        parser.add_argument("--profile", action="store_true", help="Also profile the ingestion paths (pyinstrument).")
+
+    def handle(self, *args, events, ingest, tickets, customers, runs, profile, **options):
+        timeline = bench_timeline.Command(stdout=self.stdout, stderr=self.stderr)
+        call_command(timeline, events=events, ingest=ingest, runs=runs, profile=profile)
+        profile_page = bench_profile.Command(stdout=self.stdout, stderr=self.stderr)
+        call_command(profile_page, tickets=tickets, customers=customers, runs=runs)
+        self.stdout.write("\n\nThe targets, all measured in this run:")
+        targets_report(self.stdout, timeline.targets() + profile_page.targets())
