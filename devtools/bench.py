@@ -164,10 +164,10 @@ class Target:
 
 def targets_report(stdout, targets: list[Target]) -> None:
     """The issue's table as this run measured it: every figure with its ratio or time, and its target."""
-    stdout.write(f"\n{'figure':<72} {'measured':>9} {'target':>9}  met")
+    stdout.write(f"\n{'figure':<72} {'measured':>10} {'target':>10}  met")
     for t in targets:
-        sign = ">=" if t.at_least else "<="
         unit = "x" if t.unit == "x" else " ms"
         value = "—" if t.value is None else f"{t.value:.2f}{unit}"
+        target = f"{'>=' if t.at_least else '<='} {t.target:g}{unit}"
         met = {True: "yes", False: "NO", None: ""}[t.met]
-        stdout.write(f"{t.label:<72} {value:>9} {sign} {t.target:g}{unit:<3} {met}")
+        stdout.write(f"{t.label:<72} {value:>10} {target:>10}  {met}")
