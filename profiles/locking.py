@@ -15,7 +15,7 @@ def customer_lock(*, customer: User, actor: User, with_ticket_counts: bool = Fal
         raise RecordGone(f"user {customer.pk} is not in account {actor.account_id}")
     customers = User.objects.select_for_update().filter(pk=customer.pk, account_id=actor.account_id)
     if with_ticket_counts:
-        customers = customers.annotate(**ticket_count_annotations())
+        customers = customers.annotate(**ticket_count_annotations(customer.pk))
     locked = customers.filter(role=Role.END_USER).first()
     if locked is None:
         raise RecordGone(f"customer {customer.pk} no longer exists")

@@ -114,7 +114,7 @@ def customer_for_team_member(*, account: Account, user_id: int, with_ticket_coun
     same query); None for a team member, another account's user or an unknown id."""
     customers = User.objects.filter(account=account, pk=user_id, role=Role.END_USER)
     if with_ticket_counts:
-        customers = customers.annotate(**ticket_count_annotations())
+        customers = customers.annotate(**ticket_count_annotations(user_id))
     customer = customers.first()
     if customer is None:
         return None
@@ -154,11 +154,12 @@ class ProfileFacts:
 def profile_facts(*, customer: User) -> ProfileFacts:
     """The customer's ProfileFacts in two queries (three when the customer was read without ticket counts),
     however many identities, sharers and organizations they have."""
-    phones = Identity.objects.filter(user_id=customer.pk, type=IdentityType.PHONE).values("value")
-    # Their own identities and, in the same query, everyone else's with one of their phone numbers.
+    # Their own identities and, in the same query, everyone else's with one of their values: only a phone
+    # number can be someone else's too (an email belongs to one person of an account). Each of their values
+    # is then one seek of the account's (account, value) index, however many people the account has.
+    own_values = Identity.objects.filter(user_id=customer.pk).values("value")
     rows = (
-        Identity.objects.filter(account_id=customer.account_id)
-        .filter(Q(user_id=customer.pk) | Q(type=IdentityType.PHONE, value__in=phones))
+        Identity.objects.filter(account_id=customer.account_id, value__in=own_values)
         .select_related("user")
         .order_by("user__name", "user_id", "id")
     )
