@@ -1,7 +1,7 @@
 """Reads on tickets, always scoped to one account."""
 
-from django.db.models import Count, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, IntegerField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from common.keyset import KeysetPage, paginate
 from tickets.models import PRIORITY_ORDER, STATUS_ORDER, UNSOLVED_STATUSES, Status, Ticket, rank
@@ -29,18 +29,18 @@ def ticket_counts_for_customer(customer) -> dict[str, int]:
     )
 
 
-def ticket_count_annotations(requester_id: int) -> dict[str, Subquery]:
+def ticket_count_annotations(requester_id: int) -> dict[str, RawSQL]:
     """`tickets_total` and `tickets_open` of one requester, counted like `ticket_counts_for_customer`, for a
-    query that reads them: a page reads a customer and their counts in one query. The requester is a
-    constant, not the outer row, so the planner knows whose tickets it counts (an index for most people)."""
-    requested = Ticket.objects.filter(requester_id=requester_id).order_by().values("requester")
-
-    def counted(tickets) -> Coalesce:
-        return Coalesce(Subquery(tickets.annotate(n=Count("id")).values("n")), 0)
-
+    query that reads them: a page reads a customer and their counts in one query. Written as SQL: built with
+    the ORM's subqueries, the two counts cost more to compile (1.6 ms) than to run. The requester is a
+    constant, so the planner knows whose tickets it counts (an index for most people)."""
+    counted = f"SELECT count(*) FROM {Ticket._meta.db_table} WHERE requester_id = %s"  # noqa: S608 - our names
+    unsolved = ", ".join(["%s"] * len(UNSOLVED_STATUSES))
     return {
-        "tickets_total": counted(requested),
-        "tickets_open": counted(requested.filter(status__in=UNSOLVED_STATUSES)),
+        "tickets_total": RawSQL(counted, [requester_id], output_field=IntegerField()),  # noqa: S611 - no input
+        "tickets_open": RawSQL(  # noqa: S611 - the text is ours, the values are parameters
+            f"{counted} AND status IN ({unsolved})", [requester_id, *UNSOLVED_STATUSES], output_field=IntegerField()
+        ),
     }
 
 
