@@ -30,14 +30,14 @@ class MembershipError(Exception):
 # Reads
 
 
-def memberships_for_customer(*, customer: User) -> list[OrganizationMembership]:
-    """The customer's memberships, default first, each with its organization and the organization's
-    `user_count`, in one query whatever their number."""
+def memberships_for_customer(*, customer: User, with_user_counts: bool = True) -> list[OrganizationMembership]:
+    """The customer's memberships, default first, each with its organization and (unless told otherwise) the
+    organization's `user_count`, in one query whatever their number."""
+    memberships = OrganizationMembership.objects.filter(user=customer, account_id=customer.account_id)
+    if with_user_counts:
+        memberships = memberships.annotate(user_count=Count("organization__memberships"))
     return list(
-        OrganizationMembership.objects.filter(user=customer, account_id=customer.account_id)
-        .select_related("organization")
-        .annotate(user_count=Count("organization__memberships"))
-        .order_by("-default", "organization__name", "organization_id")
+        memberships.select_related("organization").order_by("-default", "organization__name", "organization_id")
     )
 
 

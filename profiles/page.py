@@ -41,10 +41,12 @@ class ProfilePage:
         whole = for_write or self.partial is None
         return or_404(customer_for_team_member(account=self.request.account, user_id=user_id, with_ticket_counts=whole))
 
-    def facts(self, customer, *, fresh: bool = False) -> ProfileFacts:
-        """The customer's identities, organizations and counts, read once per request (again if `fresh`)."""
-        if fresh or customer.pk not in self._facts:
-            self._facts[customer.pk] = profile_facts(customer=customer)
+    def facts(self, customer, *, fresh: bool = False, complete: bool = True) -> ProfileFacts:
+        """The customer's identities, organizations and counts, read once per request (again if `fresh`);
+        not `complete`: enough for Key details (see `profile_facts`)."""
+        known = self._facts.get(customer.pk)
+        if fresh or known is None or (complete and not known.complete):
+            self._facts[customer.pk] = profile_facts(customer=customer, complete=complete)
         return self._facts[customer.pk]
 
     def tab(self, requested: str | None) -> str:
@@ -79,7 +81,7 @@ class ProfilePage:
         return render(self.request, "profiles/customer_page.html", context, status=status)
 
     def _key_details(self, customer) -> dict:
-        facts = self.facts(customer)
+        facts = self.facts(customer, complete=False)  # complete already if the details tab read them
         return {
             "primary_email": facts.primary("email"),
             "primary_phone": facts.primary("phone_number"),

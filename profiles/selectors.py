@@ -139,6 +139,7 @@ class ProfileFacts:
     sharers: dict[str, list[User]]  # for each of their phone numbers, the other people who have it
     memberships: list[OrganizationMembership]  # with the organization and its `user_count`, default first
     ticket_counts: dict[str, int]
+    complete: bool = True  # False: read for Key details alone (no sharers, no `user_count`)
 
     def primary(self, type: str) -> Identity | None:
         """The customer's primary identity of a type, else their first one."""
@@ -151,18 +152,22 @@ class ProfileFacts:
         return default.organization if default else None
 
 
-def profile_facts(*, customer: User) -> ProfileFacts:
+def profile_facts(*, customer: User, complete: bool = True) -> ProfileFacts:
     """The customer's ProfileFacts in two queries (three when the customer was read without ticket counts),
-    however many identities, sharers and organizations they have."""
-    # Their own identities and, in the same query, everyone else's with one of their values: only a phone
-    # number can be someone else's too (an email belongs to one person of an account). Each of their values
-    # is then one seek of the account's (account, value) index, however many people the account has.
-    own_values = Identity.objects.filter(user_id=customer.pk).values("value")
-    rows = (
-        Identity.objects.filter(account_id=customer.account_id, value__in=own_values)
-        .select_related("user")
-        .order_by("user__name", "user_id", "id")
-    )
+    however many identities, sharers and organizations they have. Not `complete`: what Key details show
+    (the sharers and each organization's `user_count` left out), in simpler queries."""
+    if complete:
+        # Their own identities and, in the same query, everyone else's with one of their values: only a phone
+        # number can be someone else's too (an email belongs to one person of an account). Each of their
+        # values is then one seek of the account's (account, value) index, however many people it has.
+        own_values = Identity.objects.filter(user_id=customer.pk).values("value")
+        rows = (
+            Identity.objects.filter(account_id=customer.account_id, value__in=own_values)
+            .select_related("user")
+            .order_by("user__name", "user_id", "id")
+        )
+    else:
+        rows = Identity.objects.filter(user_id=customer.pk, account_id=customer.account_id)
     identities, sharers = [], {}
     for identity in rows:
         if identity.user_id == customer.pk:
@@ -175,8 +180,9 @@ def profile_facts(*, customer: User) -> ProfileFacts:
     return ProfileFacts(
         identities=identities,
         sharers={i.value: sharers.get(i.value, []) for i in identities if i.is_phone},
-        memberships=memberships_for_customer(customer=customer),
+        memberships=memberships_for_customer(customer=customer, with_user_counts=complete),
         ticket_counts=counts,
+        complete=complete,
     )
 
 

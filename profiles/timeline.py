@@ -151,8 +151,15 @@ class ShownTime:
 
     @classmethod
     def of(cls, moment: datetime.datetime) -> "ShownTime":
-        local = localtime_total(moment)
-        return cls(local.isoformat(), formats.date_format(local, "DATETIME_FORMAT"))
+        return _shown_time(moment, timezone.get_current_timezone_name(), get_language())
+
+
+# Formatting a date in the reader's language is the costliest step of a row, and a batch's events share
+# their arrival time: each moment is formatted once per time zone and language.
+@functools.lru_cache(maxsize=4096)
+def _shown_time(moment: datetime.datetime, zone: str, language: str | None) -> ShownTime:
+    local = localtime_total(moment)
+    return ShownTime(local.isoformat(), formats.date_format(local, "DATETIME_FORMAT"))
 
 
 @dataclass
