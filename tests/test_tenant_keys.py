@@ -16,6 +16,8 @@ SHARED = {
     "auth.Group": "Django's, unused; a reference table",
     "contenttypes.ContentType": "Django's, the same for every account: a reference table",
     "sessions.Session": "keyed by a random session key, read by it alone; stays on the coordinator",
+    "django_tasks_database.DBTaskResult": "the background task queue (emails, bulk jobs), read by the workers "
+    "across accounts; stays on the coordinator (its tasks' arguments name their account)",
 }
 # Tenant tables that reach their account through another row. Each needs an account_id column (filled
 # from its parent) before the tables are distributed; until then their keys are account-scoped through it.
