@@ -61,3 +61,46 @@ class CustomField(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# Who points at whom through lookup fields. A record's lookup values live in its `custom_fields` JSON (the
+# truth); these two tables index them the other way round, so a page finds everything pointing at a record,
+# and how many, without reading the records that do. Why a table and not an index over the JSON: fields are
+# defined by each account at any time, so an expression index per field would mean DDL at run time (on
+# tables shared by every account); one GIN index over the whole JSON finds the rows but must still visit
+# each of them to count or to page in order, which grows with the count (100,000 tickets pointing at one
+# customer). Here a count is one row and a page of sources one index range, whatever the numbers.
+# `custom_fields.relations` keeps both in step with the values, in the transaction that writes them, and
+# rebuilds them from the JSON after a bulk load.
+
+
+class LookupLink(models.Model):
+    """One record (`source_id`, of the field's kind) whose lookup `field` holds `target_id`."""
+
+    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="+", db_index=False)
+    target_id = models.BigIntegerField()
+    source_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the index that pages a relationship's sources: field, target, then sources by id.
+            models.UniqueConstraint(fields=["field", "target_id", "source_id"], name="lookup_link_unique")
+        ]
+        indexes = [models.Index(fields=["source_id", "field"], name="lookup_link_source_idx")]
+
+    def __str__(self):
+        return f"{self.source_id} -> {self.target_id} ({self.field_id})"
+
+
+class LookupCount(models.Model):
+    """How many records' lookup `field` holds `target_id`: what the Related tab shows without counting."""
+
+    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="+", db_index=False)
+    target_id = models.BigIntegerField()
+    total = models.BigIntegerField(default=0)  # never fails a save: a drifted count reads as none
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["field", "target_id"], name="lookup_count_unique")]
+
+    def __str__(self):
+        return f"{self.total} -> {self.target_id} ({self.field_id})"

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import team_member_required
 from common.http import or_404
+from common.merge import EditConflict
 from custom_fields.lookups import lookup_resolve
 from profiles.details import details_context
 from profiles.forms import CustomerDetailsForm
@@ -38,7 +39,7 @@ from profiles.organizations import (
 )
 from profiles.page import PARTIALS, ProfilePage
 from profiles.selectors import customer_reference
-from profiles.services import ContactRefused, ProfileConflict, customer_update
+from profiles.services import ContactRefused, customer_update
 from profiles.verification import identity_send_verification
 
 
@@ -79,9 +80,7 @@ def details_save(request, user_id: int):
     # The save reads the customer itself, locked: the form needs only what it posted (each field's loaded
     # value comes back with it), and the page then shows the customer as the save left them.
     form = CustomerDetailsForm(request.POST, account=request.account, role=request.user.role)
-    for key, choice in request.POST.items():  # after a conflict: the fields where the agent chose theirs
-        if key.startswith("resolve_") and choice == "theirs":
-            form.keep_theirs(key.removeprefix("resolve_"))
+    form.resolve()  # after a conflict: the fields where the agent chose the other value
     if not form.is_valid():
         messages.error(request, _("Some fields need your attention. Nothing was saved."))
         return _answer(page, page.customer(user_id, for_write=True), form=form, status=400)
@@ -97,8 +96,8 @@ def details_save(request, user_id: int):
             new_contacts=form.contacts_to_add(),
             with_ticket_counts=True,
         )
-    except ProfileConflict as conflict:
-        _show_conflicts(form, conflict)
+    except EditConflict as conflict:
+        form.show_conflicts(conflict)
         messages.error(request, _("Another agent saved this profile while you were editing. Nothing was saved."))
         return _answer(page, page.customer(user_id, for_write=True), form=form, status=409)
     except ContactRefused as refused:
@@ -112,17 +111,6 @@ def details_save(request, user_id: int):
         customer=saved.customer, role=request.user.role, definitions=form.definitions, lookup_labels=form.lookup_labels
     )
     return _answer(page, saved.customer, form=fresh, saved=True)
-
-
-def _show_conflicts(form: CustomerDetailsForm, conflict: ProfileConflict) -> None:
-    for c in conflict.conflicts:
-        form.add_error(
-            c.field,
-            _("Another agent changed this to “%(theirs)s” while you were editing.")
-            % {"theirs": c.theirs or _("(empty)")},
-        )
-        form[c.field].conflict = c
-    form.rebase(conflict.current)
 
 
 def _show_refused_contact(request, form: CustomerDetailsForm, refused: ContactRefused) -> None:

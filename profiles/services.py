@@ -1,22 +1,17 @@
 """Writes on customer profiles. Each records its activity events and audit entry in one transaction."""
 
-import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import transaction
 
 from accounts.models import Account, Role, User
 from accounts.services import audit_record
 from activity.services import event_record
+from common.merge import EditConflict, merge_fields
 from common.tags import normalize_tags
-from custom_fields.models import CustomField, FieldObject, FieldType
-from custom_fields.values import (
-    FORM_PREFIX,
-    custom_field_display,
-    custom_field_lookup_labels,
-    custom_field_values_apply,
-)
+from custom_fields.merge import custom_values_merge, custom_values_write
+from custom_fields.models import CustomField, FieldObject
+from custom_fields.values import FORM_PREFIX
 from profiles.identities import IdentityError, identity_add
 from profiles.locking import customer_lock
 from profiles.models import Identity, IdentityType
@@ -30,25 +25,6 @@ EDITABLE_FIELDS = {
     "notes": "notes_changed",
     "tags": "tags_changed",
 }
-
-
-@dataclass
-class FieldConflict:
-    """A field both agents changed: its form name, the value saved meanwhile, and this agent's."""
-
-    field: str
-    theirs: str
-    yours: str
-
-
-class ProfileConflict(Exception):
-    """Someone else saved a field this agent also changed since the form was loaded; nothing was written.
-    `current` holds every field's value as saved now, by form name, to compare the next attempt against."""
-
-    def __init__(self, conflicts: list[FieldConflict], current: dict):
-        super().__init__(", ".join(c.field for c in conflicts))
-        self.conflicts = conflicts
-        self.current = current
 
 
 class ContactRefused(Exception):
@@ -84,37 +60,6 @@ def _comparable(field: str, value) -> str:
     return normalize_tags(text) if field == "tags" else text.strip()
 
 
-_KEEP, _SAVE, _CONFLICT = "keep", "save", "conflict"
-
-
-def _merge(original: Any, theirs: Any, yours: Any, same) -> str:
-    """A three-way merge of one field: the agent's value against the one loaded and the one saved now.
-    Untouched by the agent: keep what is saved. Changed by the agent only (or to what someone else also
-    chose): save it. Changed by both, differently: a conflict."""
-    if same(yours, original) or same(yours, theirs):
-        return _KEEP
-    return _SAVE if same(theirs, original) else _CONFLICT
-
-
-def _loaded_value(token: str) -> Any:
-    try:
-        return json.loads(token)
-    except ValueError:
-        return None
-
-
-def _same(definition: CustomField, a: Any, b: Any) -> bool:
-    """Whether two values of a custom field mean the same (an unticked box and no value at all do)."""
-    if definition.type == FieldType.CHECKBOX:
-        return bool(a) == bool(b)
-    return custom_value_token(a) == custom_value_token(b)
-
-
-def custom_value_token(value: Any) -> str:
-    """A custom field value as one comparable string (also what the form carries as the loaded value)."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
 @transaction.atomic
 def customer_update(
     *,
@@ -135,51 +80,20 @@ def customer_update(
     the user fields the caller already read (else they are read here). Only `customer`'s id and account
     are used: the row is locked and read as saved now, and returned as the save left it (with its ticket
     counts if asked, for a page to show without reading the customer again)."""
-    custom_changes, custom_originals = custom_changes or {}, custom_originals or {}
     locked = customer_lock(customer=customer, actor=actor, with_ticket_counts=with_ticket_counts)
     current = {f: _comparable(f, getattr(locked, f)) for f in EDITABLE_FIELDS}
-    touched, conflicts = {}, []
-    for f, value in changes.items():
-        if f not in EDITABLE_FIELDS:
-            continue
-        yours = _comparable(f, value)
-        merge = _merge(_comparable(f, originals.get(f, current[f])), current[f], yours, lambda a, b: a == b)
-        if merge == _CONFLICT:
-            conflicts.append(FieldConflict(field=f, theirs=current[f], yours=yours))
-        elif merge == _SAVE:
-            touched[f] = yours
-    if definitions is None and custom_changes:
-        definitions = CustomField.objects.filter(
-            account_id=locked.account_id, object_type=FieldObject.USER, key__in=list(custom_changes)
-        )
-    definitions = {f.key: f for f in definitions or () if f.object_type == FieldObject.USER}
+    touched, conflicts = merge_fields(current=current, changes=changes, originals=originals, normalize=_comparable)
     stored = dict(locked.custom_fields or {})
-    custom_touched = {}
-    for key, yours in custom_changes.items():
-        definition = definitions.get(key)
-        if definition is None:
-            continue
-        original = _loaded_value(custom_originals[key]) if key in custom_originals else stored.get(key)
-        theirs = stored.get(key)
-        merge = _merge(original, theirs, yours, lambda a, b, d=definition: _same(d, a, b))
-        if merge == _CONFLICT:
-            labels = custom_field_lookup_labels(
-                account=locked.account, fields=[definition], values=[stored, {key: yours}]
-            )
-            conflicts.append(
-                FieldConflict(
-                    field=FORM_PREFIX + key,
-                    theirs=custom_field_display(definition, theirs, labels=labels),
-                    yours=custom_field_display(definition, yours, labels=labels),
-                )
-            )
-        elif merge == _SAVE:
-            custom_touched[key] = yours
-    if conflicts:
-        raise ProfileConflict(
-            conflicts,
-            {**current, **{FORM_PREFIX + key: custom_value_token(stored.get(key)) for key in custom_changes}},
-        )
+    custom = custom_values_merge(
+        account=locked.account,
+        object_type=FieldObject.USER,
+        stored=stored,
+        changes=custom_changes or {},
+        originals=custom_originals or {},
+        definitions=definitions,
+    )
+    if conflicts or custom.conflicts:
+        raise EditConflict(conflicts + custom.conflicts, {**current, **custom.current})
 
     saved = list(touched)
     for f in saved:
@@ -191,36 +105,32 @@ def customer_update(
             description=f"{f.replace('_', ' ').capitalize()} changed"[:255],
             properties={"field": f, "previous": current[f], "current": touched[f], "actor_id": actor.pk},
         )
-    if custom_touched:
-        locked.custom_fields = customer.custom_fields = custom_field_values_apply(stored, custom_touched)
-        fields = [definitions[key] for key in custom_touched]
-        labels = custom_field_lookup_labels(account=locked.account, fields=fields, values=[stored, custom_touched])
-        for definition in fields:
-            previous, now = stored.get(definition.key), custom_touched[definition.key]
+    if custom.touched:
+        values, described = custom_values_write(
+            account=locked.account,
+            source_id=locked.pk,
+            stored=stored,
+            touched=custom.touched,
+            definitions=custom.definitions,
+        )
+        locked.custom_fields = customer.custom_fields = values
+        for change in described:
             event_record(
                 customer=locked,
                 type="custom_field_changed",
-                description=f"{definition.title} changed"[:255],
-                properties={
-                    "field": definition.key,
-                    "title": definition.title,
-                    "previous": custom_field_display(definition, previous, labels=labels),
-                    "current": custom_field_display(definition, now, labels=labels),
-                    "previous_value": previous,
-                    "current_value": now,
-                    "actor_id": actor.pk,
-                },
+                description=f"{change.field.title} changed"[:255],
+                properties={**change.properties(), "actor_id": actor.pk},
             )
-    if saved or custom_touched:
-        locked.save(update_fields=[*saved, *(["custom_fields"] if custom_touched else []), "updated_at"])
+    if saved or custom.touched:
+        locked.save(update_fields=[*saved, *(["custom_fields"] if custom.touched else []), "updated_at"])
         customer.updated_at = locked.updated_at
         audit_record(
             account=locked.account,
             actor=actor,
             action="customer.updated",
             target=locked,
-            before={**{f: current[f] for f in saved}, **{FORM_PREFIX + k: stored.get(k) for k in custom_touched}},
-            after={**{f: touched[f] for f in saved}, **{FORM_PREFIX + k: v for k, v in custom_touched.items()}},
+            before={**{f: current[f] for f in saved}, **{FORM_PREFIX + k: stored.get(k) for k in custom.touched}},
+            after={**{f: touched[f] for f in saved}, **{FORM_PREFIX + k: v for k, v in custom.touched.items()}},
         )
 
     contacts = []
@@ -229,7 +139,7 @@ def customer_update(
             contacts.append(identity_add(customer=locked, actor=actor, type=contact.type, value=contact.value))
         except IdentityError as error:
             raise ContactRefused(index, error) from None
-    return ProfileSave(customer=locked, fields=saved + [FORM_PREFIX + k for k in custom_touched], contacts=contacts)
+    return ProfileSave(customer=locked, fields=saved + [FORM_PREFIX + k for k in custom.touched], contacts=contacts)
 
 
 @transaction.atomic
