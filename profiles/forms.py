@@ -8,6 +8,7 @@ from custom_fields.models import FieldObject
 from custom_fields.record_form import RecordForm
 from profiles.identities import IdentityError, identity_normalize
 from profiles.models import IdentityType
+from profiles.organizations import ORGANIZATION_FIELDS, organization_domains_clean
 from profiles.services import EDITABLE_FIELDS, NewContact
 
 
@@ -119,3 +120,50 @@ class CustomerDetailsForm(RecordForm):
 
     def has_unsaved_input(self) -> bool:
         return super().has_unsaved_input() or any(r["value"].strip() for r in self.new_contacts)
+
+
+class OrganizationForm(RecordForm):
+    """An organization's own fields and the organization fields the member's role may see, one Save."""
+
+    object_type = FieldObject.ORGANIZATION
+    tracked = ORGANIZATION_FIELDS
+
+    name = forms.CharField(label=_("Name"), max_length=255, error_messages={"required": _("Enter a name.")})
+    domains = forms.CharField(
+        label=_("Domains"),
+        required=False,
+        max_length=1000,
+        help_text=_("Separate domains with spaces, e.g. acme.com acme.fr."),
+    )
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text=_("For example a postal address. Only team members can see details."),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        help_text=_("Only team members can see notes."),
+    )
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"data-tags": "", "data-remove-label": _("Remove tag %s")}),
+    )
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Enter a name."))
+        return name
+
+    def clean_domains(self):
+        return organization_domains_clean(self.cleaned_data["domains"])
+
+    def clean_tags(self):
+        return normalize_tags(self.cleaned_data["tags"])

@@ -1,10 +1,15 @@
-"""A customer's organization memberships: reads for the Customer details tab and the writes on them.
+"""Organizations: a customer's memberships (reads for the Customer details tab and the writes on them),
+and the organization page's reads and its one write, `organization_update`.
 
 A customer with memberships always has exactly one default (the one shown in the header and key
 details): the first membership becomes the default, and removing the default hands it to the
 membership that sorts first by organization name.
 """
 
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
@@ -13,6 +18,12 @@ from accounts.models import Account, User
 from accounts.services import audit_record
 from activity.services import event_record
 from common.errors import RecordGone
+from common.keyset import KeysetPage, paginate
+from common.merge import EditConflict, merge_fields
+from common.tags import normalize_tags
+from custom_fields.merge import custom_values_merge, custom_values_write
+from custom_fields.models import CustomField, FieldObject
+from custom_fields.values import FORM_PREFIX
 from profiles.locking import customer_lock
 from profiles.models import Organization, OrganizationMembership
 
@@ -51,8 +62,21 @@ def membership_for_customer(*, customer: User, membership_id: int) -> Organizati
 
 
 def organization_for_account(*, account: Account, organization_id: int) -> Organization | None:
-    """One organization of the account; None for another account's."""
-    return Organization.objects.filter(pk=organization_id, account=account).first()
+    """One organization of the account, with the account attached; None for another account's."""
+    organization = Organization.objects.filter(pk=organization_id, account=account).first()
+    if organization is not None:
+        organization.account = account  # the same row: reading it again would cost a query
+    return organization
+
+
+def organization_members(*, organization: Organization, after: str | None = None, size: int = 25) -> KeysetPage:
+    """A page of the organization's memberships with their people, by name, by keyset."""
+    memberships = OrganizationMembership.objects.filter(organization=organization).select_related("user")
+    return paginate(memberships, keys=[("user__name", False), ("user_id", False)], after=after, size=size)
+
+
+def organization_member_count(*, organization: Organization) -> int:
+    return OrganizationMembership.objects.filter(organization=organization).count()
 
 
 def organizations_search(
@@ -179,6 +203,115 @@ def membership_make_default(*, customer: User, actor: User, membership: Organiza
         after={"default_organization": after},
     )
     return True
+
+
+# An organization's own fields an agent edits on its page.
+ORGANIZATION_FIELDS = ("name", "domains", "details", "notes", "tags")
+_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}")
+
+
+class OrganizationNameTaken(Exception):
+    """Another organization of the account already has this name; nothing was written."""
+
+
+def organization_domains_clean(text: str) -> str:
+    """Domains as stored: lower-case, space-separated, each once. Raises ValidationError naming the first
+    that isn't a domain name."""
+    domains = []
+    for raw in re.split(r"[,;\s]+", text or ""):
+        if not raw:
+            continue
+        try:
+            domain = raw.strip().lower().removeprefix("@").encode("idna").decode("ascii")
+        except UnicodeError:
+            domain = ""
+        if not _DOMAIN.fullmatch(domain):
+            raise ValidationError(
+                _("“%(domain)s” is not a domain name such as example.com.") % {"domain": raw[:100]}, code="invalid"
+            )
+        if domain not in domains:
+            domains.append(domain)
+    return " ".join(domains)
+
+
+def _comparable(name: str, value) -> str:
+    text = "" if value is None else str(value)
+    if name == "tags":
+        return normalize_tags(text)
+    if name == "domains":
+        return " ".join(dict.fromkeys(text.lower().split()))
+    return text.strip()
+
+
+@dataclass
+class OrganizationSave:
+    """What a save changed (custom fields by form name), and the organization as saved now."""
+
+    organization: Organization
+    fields: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+
+@transaction.atomic
+def organization_update(
+    *,
+    organization: Organization,
+    actor: User,
+    changes: dict,
+    originals: dict,
+    custom_changes: dict | None = None,
+    custom_originals: dict | None = None,
+    definitions: list[CustomField] | None = None,
+) -> OrganizationSave:
+    """Save what this agent changed on an organization since the form was loaded, merged with whatever
+    another agent saved meanwhile: a field both changed differently raises EditConflict, a name another
+    organization has raises OrganizationNameTaken, and then nothing is written. Records an audit entry
+    (an organization has no timeline of its own)."""
+    locked = Organization.objects.select_for_update().filter(pk=organization.pk, account_id=actor.account_id).first()
+    if locked is None:
+        raise RecordGone(f"organization {organization.pk} is not in account {actor.account_id}")
+    account = organization.account if Organization._meta.get_field("account").is_cached(organization) else actor.account
+    locked.account = account
+    current = {f: _comparable(f, getattr(locked, f)) for f in ORGANIZATION_FIELDS}
+    touched, conflicts = merge_fields(current=current, changes=changes, originals=originals, normalize=_comparable)
+    stored = dict(locked.custom_fields or {})
+    custom = custom_values_merge(
+        account=account,
+        object_type=FieldObject.ORGANIZATION,
+        stored=stored,
+        changes=custom_changes or {},
+        originals=custom_originals or {},
+        definitions=definitions,
+    )
+    if conflicts or custom.conflicts:
+        raise EditConflict(conflicts + custom.conflicts, {**current, **custom.current})
+    if not touched and not custom.touched:
+        return OrganizationSave(locked)
+    name_taken = Organization.objects.filter(account_id=locked.account_id, name=touched.get("name"))
+    if "name" in touched and name_taken.exclude(pk=locked.pk).exists():
+        raise OrganizationNameTaken(touched["name"])
+    for name, value in touched.items():
+        setattr(locked, name, value)
+    if custom.touched:
+        locked.custom_fields, _changes = custom_values_write(
+            account=account, source_id=locked.pk, stored=stored, touched=custom.touched, definitions=custom.definitions
+        )
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=[*touched, *(["custom_fields"] if custom.touched else []), "updated_at"])
+    except IntegrityError:  # another agent took the name in the meantime
+        raise OrganizationNameTaken(touched.get("name", "")) from None
+    audit_record(
+        account=account,
+        actor=actor,
+        action="organization.updated",
+        target=locked,
+        before={**{f: current[f] for f in touched}, **{FORM_PREFIX + k: stored.get(k) for k in custom.touched}},
+        after={**touched, **{FORM_PREFIX + k: v for k, v in custom.touched.items()}},
+    )
+    return OrganizationSave(locked, [*touched, *(FORM_PREFIX + k for k in custom.touched)])
 
 
 # Helpers

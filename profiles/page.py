@@ -12,18 +12,29 @@ from django.utils.translation import gettext_lazy
 from accounts.selectors import uses_new_profile
 from activity.selectors import event_kinds_for_customer, events_for_customer
 from common.http import or_404
+from custom_fields.models import FieldObject
 from profiles.details import details_context
+from profiles.related import related_context
 from profiles.selectors import ProfileFacts, customer_for_team_member, customer_local_time, profile_facts
 from profiles.timeline import filter_groups, parse_filter, timeline_rows
 from tickets.forms import TicketListForm
 from tickets.selectors import tickets_for_customer
 
-# The regions an HTMX request may ask for by its HX-Target, and the partial that renders each.
+# The regions an HTMX request may ask for by its HX-Target, and the partial that renders each. Each
+# relationship of the Related tab is a region of its own, "relation-…": they all take one partial.
 PARTIALS = {
     "profile-tabs": "profiles/customer_page.html#profile-tabs",
     "tab-panel": "profiles/customer_page.html#tab-panel",
     "timeline-more": "profiles/_activity_panel.html#timeline-page",
+    "relation": "profiles/_related.html#relation-page",
 }
+
+
+def partial_for(target: str | None) -> str | None:
+    """The partial that renders the region an HTMX request targets, or None for the whole page."""
+    if target and target.startswith("relation-"):
+        return PARTIALS["relation"]
+    return PARTIALS.get(target)
 
 
 class ProfilePage:
@@ -32,7 +43,7 @@ class ProfilePage:
     def __init__(self, request):
         self.request = request
         self.new = uses_new_profile(request.user)
-        self.partial = PARTIALS.get(request.htmx.target) if request.htmx else None
+        self.partial = partial_for(request.htmx.target) if request.htmx else None
         self._facts: dict[int, ProfileFacts] = {}
 
     def customer(self, user_id: int, *, for_write: bool = False):
@@ -136,10 +147,17 @@ def _details_tab(page: ProfilePage, customer) -> dict:
     return details_context(page.request, customer, page.facts(customer))
 
 
+def _related_tab(page: ProfilePage, customer) -> dict:
+    url = f"{page.request.path}?tab=related&"
+    expansion = page.partial == PARTIALS["relation"]
+    return or_404(related_context(page.request, kind=FieldObject.USER, record=customer, url=url, expansion=expansion))
+
+
 # The new page's tabs in order, each with the function that builds its panel; the first is the default.
 PROFILE_TABS = {
     "activity": (gettext_lazy("Activity"), _activity_tab),
     "tickets": (gettext_lazy("Tickets"), _tickets_tab),
     "details": (gettext_lazy("Customer details"), _details_tab),
+    "related": (gettext_lazy("Related"), _related_tab),
 }
 TABS = [(key, label) for key, (label, _build) in PROFILE_TABS.items()]

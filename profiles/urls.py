@@ -1,6 +1,6 @@
 from django.urls import path
 
-from profiles import details_views, views
+from profiles import details_views, organization_views, views
 
 app_name = "profiles"
 
@@ -19,5 +19,6 @@ urlpatterns = [
         details_views.membership_action,
         name="membership_action",
     ),
+    path("organizations/<int:organization_id>/", organization_views.organization_page, name="organization"),
     path("profile-experience/", views.profile_experience, name="experience"),
 ]

@@ -12,7 +12,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_benchmark_prints_every_case_and_every_figure_of_the_targets_table():
     out = io.StringIO()
 
-    call_command("bench", events=40, ingest=1000, tickets=60, customers=30, runs=5, stdout=out, stderr=io.StringIO())
+    call_command(
+        "bench",
+        events=40,
+        ingest=1000,
+        tickets=60,
+        customers=30,
+        related_tickets=80,
+        related_customers=30,
+        runs=5,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
 
     printed = out.getvalue()
     for label in (
@@ -37,5 +48,8 @@ def test_the_benchmark_prints_every_case_and_every_figure_of_the_targets_table()
         "Tickets tab sorted by status, DB time",
         "Tickets tab sorted by priority, DB time",
         "customer search by phone digits, DB time (20,000 customers)",
+        "Related tab, heavy customer (tab switch)",
+        "Related, heavy: tickets at depth 55",
+        "Related tab, heavy / light:",
     ):
         assert label in printed, label

@@ -59,6 +59,7 @@ TICKET_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
         lambda p: _("Ticket #%(ticket_id)s changed from %(previous)s to %(current)s") % _status_names(p),
     ),
     "ticket_solved": (gettext_lazy("Ticket solved"), lambda p: _("Ticket #%(ticket_id)s solved") % p),
+    "ticket_field_changed": (gettext_lazy("Ticket field changed"), lambda p: _ticket_field_changed(p)),
     "comment_added": (
         gettext_lazy("Comment added"),
         lambda p: (
@@ -71,6 +72,16 @@ TICKET_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
         ),
     ),
 }
+
+
+def _ticket_field_changed(p: dict) -> str:
+    if len(str(p["previous"]) + str(p["current"])) <= 120:
+        return _("%(title)s changed on ticket #%(ticket_id)s from “%(previous)s” to “%(current)s”") % {
+            **p,
+            "previous": p["previous"] or "—",
+            "current": p["current"] or "—",
+        }
+    return _("%(title)s changed on ticket #%(ticket_id)s") % p
 
 
 def _status_names(p: dict) -> dict:

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from custom_fields.models import FieldObject
+from custom_fields.record_form import RecordForm
 from tickets.models import Status
 
 
@@ -78,3 +80,9 @@ class TicketListForm(forms.Form):
             "after": data.get("after") or None,
             "before": data.get("before") or None,
         }
+
+
+class TicketFieldsForm(RecordForm):
+    """The ticket fields the member's role may see, edited together with one Save."""
+
+    object_type = FieldObject.TICKET

@@ -59,7 +59,12 @@ class Ticket(models.Model):
     # Whatever assigns a ticket, or renames a team member, sets it with the assignee.
     assignee_name = models.CharField(max_length=255, blank=True, default="")
     organization = models.ForeignKey(
-        "profiles.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+        "profiles.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        db_index=False,
     )
     ccs = models.ManyToManyField("accounts.User", through="TicketCC", related_name="tickets_ccd", blank=True)
     tags = models.TextField(_("tags"), blank=True, default="")
@@ -79,6 +84,8 @@ class Ticket(models.Model):
             models.Index(F("requester"), rank("status", STATUS_ORDER), F("id"), name="ticket_requester_srank_idx"),
             models.Index(F("requester"), rank("priority", PRIORITY_ORDER), F("id"), name="ticket_requester_prank_idx"),
             models.Index(fields=["account", "-updated_at", "-id"], name="ticket_account_updated_idx"),
+            # An organization's tickets on its page, newest first (replaces the plain organization index).
+            models.Index(fields=["organization", "-updated_at", "-id"], name="ticket_org_updated_idx"),
         ]
 
     def __str__(self):

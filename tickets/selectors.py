@@ -13,13 +13,17 @@ _PRIORITY_RANK = rank('"tickets_ticket"."priority"', PRIORITY_ORDER)
 
 
 def ticket_for_team_member(*, account, ticket_id: int) -> Ticket | None:
-    """One ticket of the account with the people on it; None for a foreign or unknown id."""
-    return (
+    """One ticket of the account with the people on it and the account attached; None for a foreign or
+    unknown id."""
+    ticket = (
         Ticket.objects.filter(account=account, pk=ticket_id)
         .select_related("requester", "submitter", "assignee", "organization")
         .prefetch_related("ccs", "comments__author")
         .first()
     )
+    if ticket is not None:
+        ticket.account = account  # the same row: reading it again would cost a query
+    return ticket
 
 
 def ticket_counts_for_customer(customer) -> dict[str, int]:
@@ -84,3 +88,9 @@ def tickets_for_customer(
     tickets, key = _sort_key(tickets, sort if sort in TICKET_SORTS else "updated")
     keys = [(key, descending)] if key == "id" else [(key, descending), ("id", descending)]
     return paginate(tickets, keys=keys, after=after, before=before, size=size)
+
+
+def tickets_for_organization(*, organization, after: str | None = None, size: int = 25) -> KeysetPage:
+    """A page of an organization's tickets, most recently updated first, with their requesters, by keyset."""
+    tickets = Ticket.objects.filter(organization=organization).select_related("requester")
+    return paginate(tickets, keys=[("updated_at", True), ("id", True)], after=after, size=size)

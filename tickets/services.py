@@ -6,7 +6,12 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record
 from activity.services import event_record
+from common.errors import RecordGone
+from common.merge import EditConflict
 from common.tags import merge_tags
+from custom_fields.merge import CustomValueChange, custom_values_merge, custom_values_write
+from custom_fields.models import CustomField, FieldObject
+from custom_fields.values import FORM_PREFIX
 from tickets.events import ticket_requested_event, ticket_solved_event
 from tickets.models import Comment, Status, Ticket
 
@@ -128,3 +133,62 @@ def ticket_reply(
         after={"status": status, "comment_id": comment.pk if comment else None, "public": public},
     )
     return comment
+
+
+@transaction.atomic
+def ticket_fields_update(
+    *,
+    ticket: Ticket,
+    actor: User,
+    custom_changes: dict,
+    custom_originals: dict,
+    definitions: list[CustomField] | None = None,
+) -> list[CustomValueChange]:
+    """Save the ticket fields this agent changed since loading them, merged with what another agent saved
+    meanwhile: a field both changed differently raises EditConflict and nothing is written. Each change
+    goes on the requester's timeline; one audit entry. Returns the changes."""
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester")
+        .filter(pk=ticket.pk, account_id=actor.account_id)
+        .first()
+    )
+    if locked is None:
+        raise RecordGone(f"ticket {ticket.pk} is not in account {actor.account_id}")
+    account = ticket.account if Ticket._meta.get_field("account").is_cached(ticket) else actor.account
+    stored = dict(locked.custom_fields or {})
+    custom = custom_values_merge(
+        account=account,
+        object_type=FieldObject.TICKET,
+        stored=stored,
+        changes=custom_changes,
+        originals=custom_originals,
+        definitions=definitions,
+    )
+    if custom.conflicts:
+        raise EditConflict(custom.conflicts, custom.current)
+    if not custom.touched:
+        return []
+    values, changes = custom_values_write(
+        account=account, source_id=locked.pk, stored=stored, touched=custom.touched, definitions=custom.definitions
+    )
+    now = timezone.now()
+    Ticket.objects.filter(pk=locked.pk).update(custom_fields=values, updated_at=now)
+    ticket.custom_fields, ticket.updated_at = values, now
+    for change in changes:
+        event_record(
+            customer=locked.requester,
+            type="ticket_field_changed",
+            description=f"{change.field.title} changed on ticket #{locked.pk}"[:255],
+            properties={**change.properties(), "ticket_id": locked.pk, "actor_id": actor.pk},
+            occurred_at=now,
+        )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="ticket.fields_updated",
+        target=locked,
+        before={FORM_PREFIX + k: stored.get(k) for k in custom.touched},
+        after={FORM_PREFIX + k: v for k, v in custom.touched.items()},
+    )
+    return changes

@@ -45,6 +45,20 @@
     if (summary) summary.focus();
   });
 
+  // "Show 25 more" of a list (a relationship, an organization's members or tickets): once the next records
+  // are in, focus the first of them, as the timeline does, so keyboard users carry on where they start.
+  var listMoreRequested = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    listMoreRequested = !!(event.detail.elt.closest && event.detail.elt.closest(".relation__more, .rows__more"));
+  });
+  document.addEventListener("htmx:load", function (event) {
+    if (!listMoreRequested || !event.target.matches || !event.target.matches("[data-page-start]")) return;
+    listMoreRequested = false;
+    var first = event.target.querySelector("a");
+    if (!first) { first = event.target; first.setAttribute("tabindex", "-1"); }
+    first.focus();
+  });
+
   // Tag fields (<input data-tags>): shown as removable chips with a box to type new ones. The original
   // input stays in the form as a hidden field holding the space-separated list the server expects.
   function normalizeTag(text) {

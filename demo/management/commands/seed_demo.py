@@ -14,6 +14,7 @@ from accounts.models import Account, Role, User
 from activity.ingest import NewEvent, events_ingest
 from activity.models import Event
 from custom_fields.models import CustomField
+from custom_fields.relations import lookup_links_rebuild
 from custom_fields.services import custom_fields_changed
 from demo.factories import OrganizationFactory, TicketFactory, UserFactory
 from profiles.models import Identity, IdentityType, OrganizationMembership, PhoneLine
@@ -102,6 +103,8 @@ class DemoBuilder:
         self.showcase = self._showcase()
         self._lookups()
         tickets = self._tickets()
+        # Lookup values were written in bulk, around the services: index them as the services would have.
+        lookup_links_rebuild(account=self.account)
         self._events()
         self.stdout.write(
             f"Built: {len(self.customers)} customers, {len(self.orgs)} organizations, {len(tickets)} tickets, "
@@ -159,6 +162,7 @@ class DemoBuilder:
             ("user", "internal_rating", "Internal rating", "text", {"agent_access": "hidden"}),
             ("organization", "primary_contact", "Primary contact", "lookup", {"lookup_target": "user"}),
             ("organization", "region", "Region", "dropdown", {"options": _options("EMEA", "Americas", "APAC")}),
+            ("organization", "parent", "Parent organization", "lookup", {"lookup_target": "organization"}),
             ("ticket", "reported_by", "Reported by", "lookup", {"lookup_target": "user"}),
         ]
         fields = [
@@ -227,6 +231,8 @@ class DemoBuilder:
                 )
         Identity.objects.bulk_create(identities, batch_size=1000)
         OrganizationMembership.objects.bulk_create(memberships, batch_size=1000)
+        # A ticket is filed under its requester's default organization.
+        self.default_organization = {m.user.pk: m.organization for m in memberships if m.default}
         # A few customers signed in to the portal; most never did.
         for customer in self.rng.sample(customers, len(customers) // 4):
             User.objects.filter(pk=customer.pk).update(
@@ -295,13 +301,16 @@ class DemoBuilder:
                 for i, org in enumerate(self.orgs[:3])
             ]
         )
+        self.default_organization[customer.pk] = self.orgs[0]
         self.customers.append(customer)
         return customer
 
     def _lookups(self):
         for org in self.orgs[:8]:
             org.custom_fields = {"primary_contact": self.rng.choice(self.customers).pk, "region": "emea"}
-        self.orgs[0].custom_fields["primary_contact"] = self.showcase.pk
+        self.orgs[0].custom_fields["primary_contact"] = self.showcase.pk  # the article's example (F8)
+        for org in self.orgs[1:4]:
+            org.custom_fields["parent"] = self.orgs[0].pk
         self.account.organizations.bulk_update(self.orgs[:8], ["custom_fields"])
         others = self.rng.sample(self.customers[:-1], 5)
         for other in others:
@@ -347,7 +356,7 @@ class DemoBuilder:
             requester=requester,
             submitter=requester if self.rng.random() < 0.8 else self.rng.choice(agents),
             assignee=None if status == "new" else self.rng.choice(agents),
-            organization=None,
+            organization=self.default_organization.get(requester.pk),
             subject=self.fake.sentence(nb_words=self.rng.randint(4, 9)).rstrip("."),
             status=status,
             priority=self.rng.choice(["", "low", "normal", "normal", "high", "urgent"]),

@@ -18,13 +18,24 @@ class Command(BaseCommand):
         parser.add_argument("--ingest", type=int, default=200_000, help="Events for each ingestion measurement.")
         parser.add_argument("--tickets", type=int, default=10_000)
         parser.add_argument("--customers", type=int, default=20_000)
+        parser.add_argument("--related-tickets", type=int, default=100_000)
+        parser.add_argument("--related-customers", type=int, default=1_000)
         parser.add_argument("--runs", type=int, default=60)
         parser.add_argument("--profile", action="store_true", help="Also profile the ingestion paths (pyinstrument).")
 
-    def handle(self, *args, events, ingest, tickets, customers, runs, profile, **options):
+    def handle(
+        self, *args, events, ingest, tickets, customers, related_tickets, related_customers, runs, profile, **options
+    ):
         timeline = bench_timeline.Command(stdout=self.stdout, stderr=self.stderr)
         call_command(timeline, events=events, ingest=ingest, runs=runs, profile=profile)
         profile_page = bench_profile.Command(stdout=self.stdout, stderr=self.stderr)
-        call_command(profile_page, tickets=tickets, customers=customers, runs=runs)
+        call_command(
+            profile_page,
+            tickets=tickets,
+            customers=customers,
+            related_tickets=related_tickets,
+            related_customers=related_customers,
+            runs=runs,
+        )
         self.stdout.write("\n\nThe targets, all measured in this run:")
         targets_report(self.stdout, timeline.targets() + profile_page.targets())

@@ -1,4 +1,5 @@
-"""Benchmark the customer profile page and its tickets tab on a customer with many tickets.
+"""Benchmark the customer profile page and its tickets tab on a customer with many tickets, and its Related
+tab on a customer many records point at (beside one few records point at).
 
 Prints p50/p95 server-side times next to a trivial view measured in the same run. Run on PostgreSQL:
 DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench .venv/bin/python manage.py bench_profile
@@ -12,9 +13,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account, Role, User
+from common.keyset import encode_cursor
+from custom_fields.models import CustomField, FieldObject, FieldType, LookupLink
+from custom_fields.relations import lookup_links_rebuild
+from custom_fields.services import custom_fields_changed
 from demo.factories import demo_password_hash
 from devtools.bench import Target, WsgiCaller, measure, report, targets_report
-from profiles.models import Identity, IdentityType, PhoneLine
+from profiles.models import Identity, IdentityType, Organization, PhoneLine
 from tickets.models import Priority, Status, Ticket
 from tickets.selectors import tickets_for_customer
 
@@ -26,10 +31,16 @@ class Command(BaseCommand):
         parser.add_argument("--tickets", type=int, default=10_000)
         parser.add_argument("--customers", type=int, default=20_000, help="Other customers, for the search.")
         parser.add_argument("--runs", type=int, default=60)
+        parser.add_argument(
+            "--related-tickets", type=int, default=100_000, help="Tickets whose lookup field points at one customer."
+        )
+        parser.add_argument(
+            "--related-customers", type=int, default=1_000, help="Customers whose lookup field points at them."
+        )
 
-    def handle(self, *args, tickets, customers, runs, **options):
+    def handle(self, *args, tickets, customers, runs, related_tickets, related_customers, **options):
         self.results: dict[str, float] = {}
-        self._run(tickets, customers, runs)
+        self._run(tickets, customers, runs, related_tickets, related_customers)
         targets_report(self.stdout, self.targets())
 
     def targets(self) -> list[Target]:
@@ -49,8 +60,9 @@ class Command(BaseCommand):
             ),
         ]
 
-    def _run(self, tickets: int, customers: int, runs: int) -> None:
+    def _run(self, tickets: int, customers: int, runs: int, related_tickets: int, related_customers: int) -> None:
         account, agent, customer = self._data_set(tickets, customers)
+        related = _related_data_set(self.stdout, account, related_tickets, related_customers)
         # Requests go straight to the WSGI application, as a server passes them, signed in as each agent.
         host = f"{account.subdomain}.localhost"
         get = WsgiCaller.signed_in(host, agent).page
@@ -81,6 +93,7 @@ class Command(BaseCommand):
             ("tickets tab, sorted by priority", get(f"{base}?tab=tickets&sort=priority", **htmx)),
             ("customer search, 'bench' (many matches)", get("/agent/users/?q=bench")),
             ("customer search, by phone digits", get("/agent/users/?q=0611000042")),
+            *_related_cases(get, related),
         ]
         fresh = _fresh_account(customers)
         if fresh is not None:
@@ -97,6 +110,8 @@ class Command(BaseCommand):
                 _drop_account(fresh)
         self.stdout.write(
             f"\nOne customer with {tickets:,} tickets; {customers:,} other customers. {runs} runs each.\n"
+            f"Related: one customer {related_tickets:,} tickets and {related_customers:,} customers point at "
+            f"(heavy), one 10 records point at (light).\n"
         )
         report(self.stdout, timings, baseline)
         by_label = {t.label: t for t in timings}
@@ -109,6 +124,7 @@ class Command(BaseCommand):
         ):
             if label in by_label:
                 self.results[key] = by_label[label].db_ms
+        _related_ratios(self.stdout, by_label)
 
     @transaction.atomic
     def _data_set(self, tickets: int, customers: int):
@@ -197,3 +213,144 @@ def _team_member(account, email: str, *, prefers_new_profile: bool) -> User:
         account=account, email=email, defaults=fields, create_defaults={**fields, "password": demo_password_hash()}
     )
     return member
+
+
+# The Related tab (F8) ------------------------------------------------------------------------------------
+
+RELATED_HEAVY = "Related tab, heavy customer (tab switch)"
+RELATED_LIGHT = "Related tab, light customer (tab switch)"
+EXPAND_FIRST = "Related, heavy: tickets expanded (first 25)"
+
+
+def _related_cases(get, related: dict) -> list:
+    heavy, light, reported_by, manager = related["heavy"], related["light"], related["reported_by"], related["manager"]
+    tabs = {"HX-Request": "true", "HX-Target": "profile-tabs"}
+
+    def expand(customer, field, cursor=None):
+        url = f"/agent/users/{customer.pk}/?tab=related&open={field.pk}" + (f"&after={cursor}" if cursor else "")
+        target = f"relation-in-{field.pk}-{'more' if cursor else 'rows'}"
+        return get(url, **{"HX-Request": "true", "HX-Target": target})
+
+    cases = [
+        (RELATED_HEAVY, get(f"/agent/users/{heavy.pk}/?tab=related", **tabs)),
+        (RELATED_LIGHT, get(f"/agent/users/{light.pk}/?tab=related", **tabs)),
+        ("Related tab, heavy customer (full page)", get(f"/agent/users/{heavy.pk}/?tab=related")),
+        ("Related tab, light customer (full page)", get(f"/agent/users/{light.pk}/?tab=related")),
+        (EXPAND_FIRST, expand(heavy, reported_by)),
+    ]
+    for depth, cursor in related["ticket_cursors"].items():
+        cases.append((f"Related, heavy: tickets at depth {depth:,}", expand(heavy, reported_by, cursor)))
+    for depth, cursor in related["customer_cursors"].items():
+        cases.append((f"Related, heavy: customers at depth {depth:,}", expand(heavy, manager, cursor)))
+    return cases
+
+
+def _related_ratios(stdout, timings: dict) -> None:
+    """The Related tab's targets, as ratios measured side by side."""
+    heavy, light, first = timings[RELATED_HEAVY], timings[RELATED_LIGHT], timings[EXPAND_FIRST]
+    stdout.write(f"\nRelated tab, heavy / light: {heavy.p50_ms / light.p50_ms:.2f} (target <= 1.5)")
+    for label, t in timings.items():
+        if label.startswith("Related, heavy:") and "depth" in label:
+            stdout.write(f"{label} / first page: {t.p50_ms / first.p50_ms:.2f} (flat: about 1)")
+
+
+def _related_data_set(stdout, account, tickets: int, customers: int) -> dict:
+    """Lookup fields on tickets, customers and organizations; a heavy customer `tickets` tickets,
+    `customers` customers and an organization point at, a light one 10 records point at (5 tickets, 4
+    customers, an organization). Made once, then reused."""
+    fields = {}
+    for object_type, key, title in [
+        ("ticket", "reported_by", "Reported by"),
+        ("user", "account_manager", "Account manager"),
+        ("organization", "primary_contact", "Primary contact"),
+    ]:
+        fields[key], _created = CustomField.objects.get_or_create(
+            account=account,
+            object_type=object_type,
+            key=key,
+            defaults={"title": title, "type": FieldType.LOOKUP, "lookup_target": FieldObject.USER},
+        )
+    custom_fields_changed(account=account)
+    people = {}
+    for email, name in [("related-heavy@bench.test", "Related Heavy"), ("related-light@bench.test", "Related Light")]:
+        people[email], _created = User.objects.get_or_create(account=account, email=email, defaults={"name": name})
+    heavy, light = people["related-heavy@bench.test"], people["related-light@bench.test"]
+    reporter, _created = User.objects.get_or_create(
+        account=account, email="related-reporter@bench.test", defaults={"name": "Related Reporter"}
+    )
+    # Each also points at someone: the tab lists both directions.
+    User.objects.filter(pk__in=[heavy.pk, light.pk]).update(custom_fields={"account_manager": reporter.pk})
+    made = _pointing(stdout, account, heavy, reporter, tickets, customers, prefix="h")
+    made |= _pointing(stdout, account, light, reporter, 5, 4, prefix="l")
+    if made:
+        stdout.write("Indexing lookup values…")
+        lookup_links_rebuild(account=account)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # fresh statistics, and index-only scans of the new links
+                for table in (
+                    "tickets_ticket",
+                    "accounts_user",
+                    "custom_fields_lookuplink",
+                    "custom_fields_lookupcount",
+                ):
+                    cursor.execute(f"VACUUM ANALYZE {table}")
+    return {
+        "heavy": heavy,
+        "light": light,
+        "reported_by": fields["reported_by"],
+        "manager": fields["account_manager"],
+        "ticket_cursors": _cursors(fields["reported_by"], heavy, [tickets // 2, tickets - 25]),
+        "customer_cursors": _cursors(fields["account_manager"], heavy, [customers - 25]),
+    }
+
+
+def _pointing(stdout, account, target, reporter, tickets: int, customers: int, *, prefix: str) -> bool:
+    """Make `tickets` tickets and `customers` customers (and an organization) point at `target`; whether
+    anything was made."""
+    value = {"reported_by": target.pk}
+    have = Ticket.objects.filter(account=account, custom_fields__reported_by=target.pk).count()
+    if have >= tickets:
+        return False
+    stdout.write(f"Creating {tickets - have:,} tickets pointing at {target.name}…")
+    now = timezone.now()
+    rows = [
+        Ticket(
+            account=account,
+            requester=reporter,
+            submitter=reporter,
+            subject=f"Reported {i}",
+            custom_fields=value,
+            created_at=now,
+            updated_at=now,
+        )
+        for i in range(have, tickets)
+    ]
+    Ticket.objects.bulk_create(rows, batch_size=2000)
+    User.objects.bulk_create(
+        [
+            User(
+                account=account,
+                name=f"Managed {prefix}{i}",
+                email=f"managed-{prefix}{i}@bench.test",
+                custom_fields={"account_manager": target.pk},
+            )
+            for i in range(customers)
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    Organization.objects.get_or_create(
+        account=account, name=f"Contact of {target.name}", defaults={"custom_fields": {"primary_contact": target.pk}}
+    )
+    return True
+
+
+def _cursors(field, target, depths: list[int]) -> dict[int, str]:
+    """The "Show more" cursor after `depth` records of a relationship, for each depth (found the slow way,
+    once, as paging there one page at a time would)."""
+    ids = list(
+        LookupLink.objects.filter(field=field, target_id=target.pk)
+        .order_by("-source_id")
+        .values_list("source_id", flat=True)
+    )
+    return {depth: encode_cursor([ids[depth - 1]]) for depth in depths if 0 < depth <= len(ids)}
