@@ -57,7 +57,8 @@ class RelatedRow:
     relationship: Relationship
     title: str
     url: str  # the page with this relationship open: a plain link, and what htmx loads
-    items: list[RelatedItem] | None = None  # None until it is expanded
+    items: list[RelatedItem] | None = None  # None until it is listed
+    opened: bool = False  # shown open (the one a link without JavaScript asked for)
     next_url: str | None = None
     back_url: str | None = None  # on a later page opened without JavaScript: back to the first
     extra: dict = field(default_factory=dict)
@@ -106,6 +107,7 @@ def related_rows(
             if r.field.pk == open_field:
                 _fill(row, related_page(account=account, kind=kind, record_id=record.pk, field=r.field, after=after))
                 row.back_url = url if after else None
+                row.opened = True
             rows.append(row)
         elif item := found[r.field.lookup_target].get(r.target_id):  # another account's record never shows
             title = str(OUTGOING_TITLES[kind] % {"field": r.field.title})

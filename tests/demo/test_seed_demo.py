@@ -4,6 +4,8 @@ from django.core.management import call_command
 
 from accounts.models import Account, User
 from activity.models import Event, EventKind
+from custom_fields.relations import relationships_of
+from profiles.models import Organization
 from tickets.models import Ticket
 
 SMALL = {"customers": 15, "tickets": 40, "events": 300}
@@ -51,3 +53,19 @@ def test_reset_rebuilds_the_same_amount_of_data(db):
     call_command("seed_demo", reset=True, **SMALL, stdout=io.StringIO())
 
     assert _counts() == before
+
+
+def test_the_showcase_takes_part_in_the_articles_lookup_relationships(db):
+    call_command("seed_demo", **SMALL, stdout=io.StringIO())
+
+    account = Account.objects.get(subdomain="demo")
+    showcase = User.objects.get(account=account, email="camille.martin@example.com")
+    found = relationships_of(
+        account=account, kind="user", record_id=showcase.pk, values=showcase.custom_fields, role="agent"
+    )
+    counts = {(r.field.key, r.incoming): r.count for r in found}
+    assert counts[("primary_contact", True)] == 1  # the article's example: an organization's primary contact
+    assert counts[("account_manager", True)] == 5 and counts[("account_manager", False)] == 1
+    assert counts[("reported_by", True)] >= 1
+    (organization,) = Organization.objects.filter(account=account, custom_fields__primary_contact=showcase.pk)
+    assert showcase.memberships.filter(organization=organization, default=True).exists()

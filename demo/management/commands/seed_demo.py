@@ -307,7 +307,7 @@ class DemoBuilder:
 
     def _lookups(self):
         for org in self.orgs[:8]:
-            org.custom_fields = {"primary_contact": self.rng.choice(self.customers).pk, "region": "emea"}
+            org.custom_fields = {"primary_contact": self.rng.choice(self.customers[:-1]).pk, "region": "emea"}
         self.orgs[0].custom_fields["primary_contact"] = self.showcase.pk  # the article's example (F8)
         for org in self.orgs[1:4]:
             org.custom_fields["parent"] = self.orgs[0].pk
