@@ -3,12 +3,12 @@ someone else saved meanwhile (`common.merge`), written with their lookup links k
 change described for the record's event and audit entry."""
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import Account
-from common.merge import CONFLICT, SAVE, FieldConflict, merge_field
+from common.merge import CONFLICT, SAVE, EditConflict, FieldConflict, merge_field, merge_fields
 from custom_fields.models import CustomField, FieldType
 from custom_fields.relations import lookup_links_update
 from custom_fields.values import (
@@ -92,6 +92,51 @@ def custom_values_merge(
         ]
     current = {FORM_PREFIX + key: custom_value_token(stored.get(key)) for key in changes}
     return CustomMerge(touched=touched, conflicts=conflicts, current=current, definitions=by_key)
+
+
+@dataclass
+class RecordMerge:
+    """A save of one record, merged: its own fields as saved now (`current`) and those to write (`touched`),
+    its custom values as saved now (`stored`) and what to do with them (`custom`)."""
+
+    current: dict
+    touched: dict
+    stored: dict
+    custom: CustomMerge
+
+
+def record_merge(
+    *,
+    record,
+    account: Account,
+    object_type: str,
+    fields: Iterable[str] = (),
+    normalize: Callable[[str, Any], Any] = lambda name, value: value,
+    changes: Mapping[str, Any] | None = None,
+    originals: Mapping[str, Any] | None = None,
+    custom_changes: Mapping[str, Any] | None = None,
+    custom_originals: Mapping[str, str] | None = None,
+    definitions: Iterable[CustomField] | None = None,
+) -> RecordMerge:
+    """Merge what someone changed on `record` (read as saved now, its row locked) since their form was
+    loaded: its own `fields` (compared once `normalize`d) and its custom values. Raises EditConflict, having
+    written nothing, when a field was changed differently by someone else meanwhile."""
+    current = {f: normalize(f, getattr(record, f)) for f in fields}
+    touched, conflicts = merge_fields(
+        current=current, changes=changes or {}, originals=originals or {}, normalize=normalize
+    )
+    stored = dict(record.custom_fields or {})
+    custom = custom_values_merge(
+        account=account,
+        object_type=object_type,
+        stored=stored,
+        changes=custom_changes or {},
+        originals=custom_originals or {},
+        definitions=definitions,
+    )
+    if conflicts or custom.conflicts:
+        raise EditConflict(conflicts + custom.conflicts, {**current, **custom.current})
+    return RecordMerge(current=current, touched=touched, stored=stored, custom=custom)
 
 
 @dataclass(frozen=True)

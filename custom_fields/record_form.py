@@ -25,6 +25,7 @@ class RecordForm(forms.Form):
 
     object_type: str = ""
     tracked: tuple[str, ...] = ()
+    record_argument = "record"  # what the subclass's constructor calls the record
 
     def __init__(
         self,
@@ -37,6 +38,7 @@ class RecordForm(forms.Form):
         lookup_labels=None,
     ):
         self.record = record
+        self.role = role
         account = account or record.account
         if record is not None:
             initial = {f: self.loaded(record, f) for f in self.tracked}
@@ -78,6 +80,26 @@ class RecordForm(forms.Form):
     @property
     def custom_bound_fields(self) -> list:
         return [self[name] for name in self.custom_fields]
+
+    def after_save(self, record) -> "RecordForm":
+        """A fresh form showing `record` as the save left it, reusing the definitions and labels read."""
+        return type(self)(
+            **{self.record_argument: record},
+            role=self.role,
+            definitions=self.definitions,
+            lookup_labels=self.lookup_labels,
+        )
+
+    def merge_arguments(self) -> dict:
+        """What a service's save takes from this form: the arguments of `custom_fields.merge.record_merge`."""
+        arguments = {
+            "custom_changes": self.custom_changes(),
+            "custom_originals": self.custom_originals(),
+            "definitions": self.definitions,
+        }
+        if self.tracked:
+            arguments.update(changes=self.changes(), originals=self.originals())
+        return arguments
 
     def changes(self) -> dict:
         return {f: self.cleaned_data[f] for f in self.tracked}

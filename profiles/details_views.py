@@ -88,11 +88,7 @@ def details_save(request, user_id: int):
         saved = customer_update(
             customer=customer_reference(account=request.account, user_id=user_id),
             actor=request.user,
-            changes=form.changes(),
-            originals=form.originals(),
-            custom_changes=form.custom_changes(),
-            custom_originals=form.custom_originals(),
-            definitions=form.definitions,
+            **form.merge_arguments(),
             new_contacts=form.contacts_to_add(),
             with_ticket_counts=True,
         )
@@ -107,10 +103,7 @@ def details_save(request, user_id: int):
         messages.success(request, _("Profile saved."))
     else:
         messages.info(request, _("Nothing to save: no field was changed."))
-    fresh = CustomerDetailsForm(
-        customer=saved.customer, role=request.user.role, definitions=form.definitions, lookup_labels=form.lookup_labels
-    )
-    return _answer(page, saved.customer, form=fresh, saved=True)
+    return _answer(page, saved.customer, form=form.after_save(saved.customer), saved=True)
 
 
 def _show_refused_contact(request, form: CustomerDetailsForm, refused: ContactRefused) -> None:

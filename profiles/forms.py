@@ -19,14 +19,10 @@ class CustomerSearchForm(forms.Form):
 MAX_NEW_CONTACTS = 10
 
 
-class CustomerDetailsForm(RecordForm):
-    """Everything a team member edits on a customer: their own fields, the custom fields the member's
-    role may see, and new emails or phone numbers. Carries the values it was loaded with (`was_…`), so
-    a save merges with, or refuses, what someone else saved meanwhile."""
+class _NamedRecordForm(RecordForm):
+    """What customers and organizations share: a name, details and notes only team members see, tags."""
 
     name = forms.CharField(label=_("Name"), max_length=255, error_messages={"required": _("Enter a name.")})
-    locale = forms.ChoiceField(label=_("Language"), choices=Locale.choices)
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices, widget=LargeSelect)
     details = forms.CharField(
         label=_("Details"),
         required=False,
@@ -45,12 +41,30 @@ class CustomerDetailsForm(RecordForm):
         label=_("Tags"),
         required=False,
         max_length=1000,
-        help_text=_("Added automatically to new tickets this customer creates."),
         widget=forms.TextInput(attrs={"data-tags": "", "data-remove-label": _("Remove tag %s")}),
     )
 
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Enter a name."))
+        return name
+
+    def clean_tags(self):
+        return normalize_tags(self.cleaned_data["tags"])
+
+
+class CustomerDetailsForm(_NamedRecordForm):
+    """Everything a team member edits on a customer: their own fields, the custom fields the member's
+    role may see, and new emails or phone numbers. Carries the values it was loaded with (`was_…`), so
+    a save merges with, or refuses, what someone else saved meanwhile."""
+
+    locale = forms.ChoiceField(label=_("Language"), choices=Locale.choices)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices, widget=LargeSelect)
+
     object_type = FieldObject.USER
     tracked = tuple(EDITABLE_FIELDS)
+    record_argument = "customer"
 
     def __init__(
         self,
@@ -67,6 +81,7 @@ class CustomerDetailsForm(RecordForm):
             data, record=customer, account=account, role=role, definitions=definitions, lookup_labels=lookup_labels
         )
         self.customer = customer
+        self.fields["tags"].help_text = _("Added automatically to new tickets this customer creates.")
         self.new_contacts = self._new_contacts(add_contact)
 
     def _new_contacts(self, add_contact: str) -> list[dict]:
@@ -87,15 +102,6 @@ class CustomerDetailsForm(RecordForm):
             row["id"] = f"id_new_contact_{i}"
             row["label"] = IdentityType(row["type"]).label
         return rows
-
-    def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if not name:
-            raise forms.ValidationError(_("Enter a name."))
-        return name
-
-    def clean_tags(self):
-        return normalize_tags(self.cleaned_data["tags"])
 
     def clean(self):
         data = super().clean()
@@ -122,48 +128,19 @@ class CustomerDetailsForm(RecordForm):
         return super().has_unsaved_input() or any(r["value"].strip() for r in self.new_contacts)
 
 
-class OrganizationForm(RecordForm):
+class OrganizationForm(_NamedRecordForm):
     """An organization's own fields and the organization fields the member's role may see, one Save."""
 
     object_type = FieldObject.ORGANIZATION
     tracked = ORGANIZATION_FIELDS
 
-    name = forms.CharField(label=_("Name"), max_length=255, error_messages={"required": _("Enter a name.")})
     domains = forms.CharField(
         label=_("Domains"),
         required=False,
         max_length=1000,
         help_text=_("Separate domains with spaces, e.g. acme.com acme.fr."),
     )
-    details = forms.CharField(
-        label=_("Details"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
-        help_text=_("For example a postal address. Only team members can see details."),
-    )
-    notes = forms.CharField(
-        label=_("Notes"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
-        help_text=_("Only team members can see notes."),
-    )
-    tags = forms.CharField(
-        label=_("Tags"),
-        required=False,
-        max_length=1000,
-        widget=forms.TextInput(attrs={"data-tags": "", "data-remove-label": _("Remove tag %s")}),
-    )
-
-    def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if not name:
-            raise forms.ValidationError(_("Enter a name."))
-        return name
+    field_order = ["name", "domains"]
 
     def clean_domains(self):
         return organization_domains_clean(self.cleaned_data["domains"])
-
-    def clean_tags(self):
-        return normalize_tags(self.cleaned_data["tags"])

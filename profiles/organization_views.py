@@ -89,11 +89,7 @@ def _save(request, organization):
             saved = organization_update(
                 organization=organization,
                 actor=request.user,
-                changes=form.changes(),
-                originals=form.originals(),
-                custom_changes=form.custom_changes(),
-                custom_originals=form.custom_originals(),
-                definitions=form.definitions,
+                **form.merge_arguments(),
             )
         except EditConflict as conflict:
             form.show_conflicts(conflict)
@@ -112,12 +108,7 @@ def _save(request, organization):
             if not request.htmx:
                 return redirect("profiles:organization", organization.pk)
             organization = saved.organization
-            form = OrganizationForm(
-                record=organization,
-                role=request.user.role,
-                definitions=form.definitions,
-                lookup_labels=form.lookup_labels,
-            )
+            form = form.after_save(organization)
             status = 200
     else:
         messages.error(request, _("Some fields need your attention. Nothing was saved."))

@@ -19,9 +19,8 @@ from accounts.services import audit_record
 from activity.services import event_record
 from common.errors import RecordGone
 from common.keyset import KeysetPage, paginate
-from common.merge import EditConflict, merge_fields
 from common.tags import normalize_tags
-from custom_fields.merge import custom_values_merge, custom_values_write
+from custom_fields.merge import custom_values_write, record_merge
 from custom_fields.models import CustomField, FieldObject
 from custom_fields.values import FORM_PREFIX
 from profiles.locking import customer_lock
@@ -274,19 +273,19 @@ def organization_update(
         raise RecordGone(f"organization {organization.pk} is not in account {actor.account_id}")
     account = organization.account if Organization._meta.get_field("account").is_cached(organization) else actor.account
     locked.account = account
-    current = {f: _comparable(f, getattr(locked, f)) for f in ORGANIZATION_FIELDS}
-    touched, conflicts = merge_fields(current=current, changes=changes, originals=originals, normalize=_comparable)
-    stored = dict(locked.custom_fields or {})
-    custom = custom_values_merge(
+    merged = record_merge(
+        record=locked,
         account=account,
         object_type=FieldObject.ORGANIZATION,
-        stored=stored,
-        changes=custom_changes or {},
-        originals=custom_originals or {},
+        fields=ORGANIZATION_FIELDS,
+        normalize=_comparable,
+        changes=changes,
+        originals=originals,
+        custom_changes=custom_changes,
+        custom_originals=custom_originals,
         definitions=definitions,
     )
-    if conflicts or custom.conflicts:
-        raise EditConflict(conflicts + custom.conflicts, {**current, **custom.current})
+    current, touched, stored, custom = merged.current, merged.touched, merged.stored, merged.custom
     if not touched and not custom.touched:
         return OrganizationSave(locked)
     name_taken = Organization.objects.filter(account_id=locked.account_id, name=touched.get("name"))

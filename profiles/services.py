@@ -7,9 +7,8 @@ from django.db import transaction
 from accounts.models import Account, Role, User
 from accounts.services import audit_record
 from activity.services import event_record
-from common.merge import EditConflict, merge_fields
 from common.tags import normalize_tags
-from custom_fields.merge import custom_values_merge, custom_values_write
+from custom_fields.merge import custom_values_write, record_merge
 from custom_fields.models import CustomField, FieldObject
 from custom_fields.values import FORM_PREFIX
 from profiles.identities import IdentityError, identity_add
@@ -81,19 +80,19 @@ def customer_update(
     are used: the row is locked and read as saved now, and returned as the save left it (with its ticket
     counts if asked, for a page to show without reading the customer again)."""
     locked = customer_lock(customer=customer, actor=actor, with_ticket_counts=with_ticket_counts)
-    current = {f: _comparable(f, getattr(locked, f)) for f in EDITABLE_FIELDS}
-    touched, conflicts = merge_fields(current=current, changes=changes, originals=originals, normalize=_comparable)
-    stored = dict(locked.custom_fields or {})
-    custom = custom_values_merge(
+    merged = record_merge(
+        record=locked,
         account=locked.account,
         object_type=FieldObject.USER,
-        stored=stored,
-        changes=custom_changes or {},
-        originals=custom_originals or {},
+        fields=EDITABLE_FIELDS,
+        normalize=_comparable,
+        changes=changes,
+        originals=originals,
+        custom_changes=custom_changes,
+        custom_originals=custom_originals,
         definitions=definitions,
     )
-    if conflicts or custom.conflicts:
-        raise EditConflict(conflicts + custom.conflicts, {**current, **custom.current})
+    current, touched, stored, custom = merged.current, merged.touched, merged.stored, merged.custom
 
     saved = list(touched)
     for f in saved:

@@ -7,9 +7,8 @@ from accounts.models import User
 from accounts.services import audit_record
 from activity.services import event_record
 from common.errors import RecordGone
-from common.merge import EditConflict
 from common.tags import merge_tags
-from custom_fields.merge import CustomValueChange, custom_values_merge, custom_values_write
+from custom_fields.merge import CustomValueChange, custom_values_write, record_merge
 from custom_fields.models import CustomField, FieldObject
 from custom_fields.values import FORM_PREFIX
 from tickets.events import ticket_requested_event, ticket_solved_event
@@ -156,17 +155,15 @@ def ticket_fields_update(
     if locked is None:
         raise RecordGone(f"ticket {ticket.pk} is not in account {actor.account_id}")
     account = ticket.account if Ticket._meta.get_field("account").is_cached(ticket) else actor.account
-    stored = dict(locked.custom_fields or {})
-    custom = custom_values_merge(
+    merged = record_merge(
+        record=locked,
         account=account,
         object_type=FieldObject.TICKET,
-        stored=stored,
-        changes=custom_changes,
-        originals=custom_originals,
+        custom_changes=custom_changes,
+        custom_originals=custom_originals,
         definitions=definitions,
     )
-    if custom.conflicts:
-        raise EditConflict(custom.conflicts, custom.current)
+    stored, custom = merged.stored, merged.custom
     if not custom.touched:
         return []
     values, changes = custom_values_write(

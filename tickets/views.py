@@ -67,13 +67,7 @@ def ticket_fields_save(request, ticket_id: int):
         messages.error(request, _("Some fields need your attention. Nothing was saved."))
     else:
         try:
-            changed = ticket_fields_update(
-                ticket=ticket,
-                actor=request.user,
-                custom_changes=fields_form.custom_changes(),
-                custom_originals=fields_form.custom_originals(),
-                definitions=fields_form.definitions,
-            )
+            changed = ticket_fields_update(ticket=ticket, actor=request.user, **fields_form.merge_arguments())
         except EditConflict as conflict:
             fields_form.show_conflicts(conflict)
             messages.error(request, _("Another agent saved these fields while you were editing. Nothing was saved."))
@@ -84,12 +78,7 @@ def ticket_fields_save(request, ticket_id: int):
             )
             if not request.htmx:
                 return redirect("tickets:ticket", ticket_id=ticket.pk)
-            fields_form = TicketFieldsForm(
-                record=ticket,
-                role=request.user.role,
-                definitions=fields_form.definitions,
-                lookup_labels=fields_form.lookup_labels,
-            )
+            fields_form = fields_form.after_save(ticket)
             status = 200
     if request.htmx:
         context = {"ticket": ticket, "fields_form": fields_form, "fields_messages": True}

@@ -68,6 +68,15 @@ def agent_user(site):
     return UserFactory(account=site["account"], role=Role.AGENT, name="Bob Agent", email="bob@acme.test")
 
 
+def use_new_profile(account, *members) -> None:
+    """Turn the new profile page on for the account and opt these team members in."""
+    account.customer_profile_enabled = True
+    account.save(update_fields=["customer_profile_enabled"])
+    for member in members:
+        member.prefers_new_profile = True
+        member.save(update_fields=["prefers_new_profile"])
+
+
 def sign_in(page, site, user):
     page.goto(f"{site['url']}/sign-in/")
     page.get_by_label("Email").fill(user.email)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from accounts.models import Account, User
 from custom_fields.relations import lookup_links_rebuild
 from demo.factories import CustomFieldFactory, OrganizationFactory, TicketFactory, UserFactory
-from tests.e2e.conftest import assert_accessible, htmx_settled, open_page, screenshot, sign_in
+from tests.e2e.conftest import assert_accessible, htmx_settled, open_page, screenshot, sign_in, use_new_profile
 
 pytestmark = pytest.mark.e2e
 
@@ -21,11 +21,8 @@ def demo(live_server, db):
     """The demo account as `make run` builds it (smaller), its profile page on for the demo agent."""
     call_command("seed_demo", customers=15, tickets=40, events=200, stdout=io.StringIO())
     account = Account.objects.get(subdomain="demo")
-    account.customer_profile_enabled = True
-    account.save(update_fields=["customer_profile_enabled"])
     agent = User.objects.get(account=account, email="agent@example.com")
-    agent.prefers_new_profile = True
-    agent.save(update_fields=["prefers_new_profile"])
+    use_new_profile(account, agent)
     port = live_server.url.rsplit(":", 1)[1]
     return {
         "site": {"account": account, "url": f"http://demo.localhost:{port}"},
@@ -38,10 +35,7 @@ def demo(live_server, db):
 def showcase(site, agent_user):
     """Acme's Camille, whom 30 tickets' "Reported by" and an organization's "Primary contact" name."""
     account = site["account"]
-    account.customer_profile_enabled = True
-    account.save()
-    agent_user.prefers_new_profile = True
-    agent_user.save()
+    use_new_profile(account, agent_user)
     camille = UserFactory(account=account, name="Camille Martin", email="camille@example.com")
     for kind, key, title in [
         ("ticket", "reported_by", "Reported by"),
