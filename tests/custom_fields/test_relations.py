@@ -2,9 +2,11 @@
 record that drifted, rebuilt from the values by a command; counts never read another account's values."""
 
 import io
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 
 from custom_fields.models import LookupCount, LookupLink
 from custom_fields.relations import lookup_links_update, relationship_source_ids, relationships_of
@@ -91,3 +93,32 @@ def test_sources_come_newest_first_by_keyset(acme, carol, fields):
 
     ids = sorted((t.pk for t in tickets), reverse=True)
     assert first.items == ids[:3] and second.items == ids[3:] and not second.has_next
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_pointing_at_one_customer_at_once_are_both_counted(acme, bob, carol, fields):
+    first, second = OrganizationFactory.create_batch(2, account=acme)
+    written, errors = threading.Event(), []
+
+    def other_agent():
+        try:
+            with transaction.atomic():
+                point(bob, first, "primary_contact", carol)  # creates Carol's count, not yet committed
+                written.set()
+                threading.Event().wait(0.5)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+            written.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_agent)
+    thread.start()
+    written.wait(5)
+    point(bob, second, "primary_contact", carol)  # waits for the other save, then adds to its count
+    thread.join(5)
+
+    assert not errors
+    assert _count(fields["primary_contact"], carol) == 2
+    assert LookupLink.objects.filter(target_id=carol.pk).count() == 2
