@@ -10,12 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Model
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Account, User
+from accounts.models import Account, Role, User
 from common.keyset import KeysetPage
 from custom_fields.models import CustomField, FieldObject
 from custom_fields.relations import Relationship, relationship_field, relationship_source_ids, relationships_of
@@ -176,13 +175,13 @@ def _items(account: Account, kind: str, ids) -> Mapping[int, RelatedItem]:
     if not ids:
         return {}
     if kind == FieldObject.USER:
-        people = User.objects.filter(account=account, pk__in=ids).only("id", "name", "email", "role")
-        return {p.pk: _person(p) for p in people}
+        people = User.objects.filter(account=account, pk__in=ids).values_list("id", "name", "email", "role")
+        return {pk: _person(pk, name, email, role) for pk, name, email, role in people}
     if kind == FieldObject.ORGANIZATION:
-        organizations = Organization.objects.filter(account=account, pk__in=ids).only("id", "name", "domains")
+        organizations = Organization.objects.filter(account=account, pk__in=ids).values_list("id", "name", "domains")
         return {
-            o.pk: RelatedItem(o.name, reverse("profiles:organization", args=[o.pk]), " ".join(o.domain_list))
-            for o in organizations
+            pk: RelatedItem(name, reverse("profiles:organization", args=[pk]), " ".join(domains.split()))
+            for pk, name, domains in organizations
         }
     tickets = Ticket.objects.filter(account=account, pk__in=ids).only("id", "subject", "status")
     return {
@@ -190,7 +189,7 @@ def _items(account: Account, kind: str, ids) -> Mapping[int, RelatedItem]:
     }
 
 
-def _person(person: Model) -> RelatedItem:
-    if person.is_end_user:
-        return RelatedItem(person.name, reverse("profiles:customer", args=[person.pk]), person.email)
-    return RelatedItem(person.name, None, _("Team member"))
+def _person(pk: int, name: str, email: str, role: str) -> RelatedItem:
+    if role == Role.END_USER:
+        return RelatedItem(name, reverse("profiles:customer", args=[pk]), email)
+    return RelatedItem(name, None, _("Team member"))
