@@ -5,6 +5,7 @@ A view makes one `ProfilePage` per request, which decides all of that once, read
 the render needs, and renders; views never decide any of it themselves.
 """
 
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -73,6 +74,8 @@ class ProfilePage:
         if not self.new:
             # The legacy page has one swappable region: its tickets panel.
             return self._legacy(customer, tickets_only=self.partial == PARTIALS["tab-panel"])
+        if self.partial == PARTIALS["relation"] and tab != "related":
+            raise Http404  # only the Related tab has relationships to expand
         _label, build_panel = PROFILE_TABS[tab]
         return self.render(customer, tab=tab, panel=build_panel(self, customer))
 

@@ -89,6 +89,19 @@ def test_the_related_section_lists_what_points_at_the_organization(as_bob, bob, 
     assert "Initech Lyon" in expansion.content.decode() and "<html" not in expansion.content.decode()
 
 
+def test_expanding_a_relationship_the_member_cant_see_is_a_404(as_bob, alice, globex, initech, fields):
+    theirs = CustomFieldFactory(
+        account=globex, object_type="organization", key="parent", type="lookup", lookup_target="organization"
+    )
+
+    for field in (theirs, fields["primary_contact"]):  # another account's field; one pointing at people
+        response = as_bob.get(
+            f"{_url(initech)}?open={field.pk}",
+            headers={"HX-Request": "true", "HX-Target": f"relation-in-{field.pk}-rows"},
+        )
+        assert response.status_code == 404
+
+
 def test_with_nothing_related_the_section_says_so(as_bob, initech, fields):
     assert "Nothing is related to this organization." in as_bob.get(_url(initech)).content.decode()
 
@@ -115,6 +128,8 @@ def test_members_and_tickets_come_25_at_a_time(as_bob, acme, initech):
     assert len(more_tickets.context["tickets"].items) == 2
     names = [m.user.name for m in members.items + more_members.context["members"].items]
     assert names == sorted(p.name for p in people)
+    without_javascript = as_bob.get(f"{_url(initech)}?members_after={members.next_cursor}")
+    assert "<html" in without_javascript.content.decode() and len(without_javascript.context["members"].items) == 5
 
 
 def test_saving_changes_the_fields_and_records_an_audit_entry(as_bob, bob, carol, initech, fields):

@@ -256,8 +256,14 @@ def test_inactive_fields_and_fields_hidden_from_agents_dont_show(agent, alice, b
 
 def test_an_expansion_naming_a_field_that_points_elsewhere_or_nothing_is_a_404(agent, carol, fields):
     employer = fields["employer"]  # points at organizations, not customers
+    field = fields["primary_contact"]
 
     assert _expand(agent, carol, employer).status_code == 404
+    on_another_tab = agent.get(
+        f"/agent/users/{carol.pk}/?tab=activity&open={field.pk}",
+        headers={"HX-Request": "true", "HX-Target": f"relation-in-{field.pk}-rows"},
+    )
+    assert on_another_tab.status_code == 404
     response = agent.get(
         f"/agent/users/{carol.pk}/?tab=related&open=abc", headers={"HX-Request": "true", "HX-Target": "relation-in-x"}
     )
