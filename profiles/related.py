@@ -7,7 +7,7 @@ module reads the records themselves, always within the request's account.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
@@ -60,7 +60,6 @@ class RelatedRow:
     opened: bool = False  # shown open (the one a link without JavaScript asked for)
     next_url: str | None = None
     back_url: str | None = None  # on a later page opened without JavaScript: back to the first
-    extra: dict = field(default_factory=dict)
 
     @property
     def key(self) -> str:

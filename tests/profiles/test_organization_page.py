@@ -6,6 +6,7 @@ import pytest
 
 from accounts.models import AuditEntry
 from accounts.services import account_set_customer_profile
+from common.keyset import encode_cursor
 from custom_fields.models import LookupCount
 from custom_fields.relations import lookup_links_rebuild
 from demo.factories import CustomFieldFactory, MembershipFactory, OrganizationFactory, TicketFactory, UserFactory
@@ -130,6 +131,17 @@ def test_members_and_tickets_come_25_at_a_time(as_bob, acme, initech):
     assert names == sorted(p.name for p in people)
     without_javascript = as_bob.get(f"{_url(initech)}?members_after={members.next_cursor}")
     assert "<html" in without_javascript.content.decode() and len(without_javascript.context["members"].items) == 5
+
+
+@pytest.mark.parametrize("forged", [encode_cursor(["a", "b"]), encode_cursor([1, 1]), "%%%", encode_cursor([1])])
+def test_a_forged_cursor_starts_the_lists_at_the_top_never_an_error(as_bob, carol, initech, forged):
+    MembershipFactory(user=carol, organization=initech)
+    TicketFactory(requester=carol, organization=initech)
+
+    response = as_bob.get(f"{_url(initech)}?members_after={forged}&tickets_after={forged}")
+
+    assert response.status_code == 200
+    assert len(response.context["members"].items) == 1 and len(response.context["tickets"].items) == 1
 
 
 def test_saving_changes_the_fields_and_records_an_audit_entry(as_bob, bob, carol, initech, fields):

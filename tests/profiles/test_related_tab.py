@@ -6,6 +6,7 @@ records point at the customer."""
 import pytest
 
 from accounts.services import account_set_customer_profile
+from common.keyset import encode_cursor
 from custom_fields.models import LookupCount, LookupLink
 from custom_fields.relations import lookup_links_rebuild
 from custom_fields.services import custom_field_set_active, custom_field_update
@@ -156,6 +157,15 @@ def test_show_more_appends_only_the_next_records(agent, carol, acme, fields):
     assert first.count('class="relation__item"') == 25 and '<ul class="relation__list">' in first
     assert more.count('class="relation__item"') == 5 and "<ul" not in more and "data-page-start" in more
     assert f'id="relation-in-{field.pk}-more"' in first and "Show 25 more" not in more
+
+
+@pytest.mark.parametrize("after", [encode_cursor(["abc"]), encode_cursor([1.5]), "%%%", encode_cursor([1, 2])])
+def test_a_forged_cursor_starts_at_the_first_records_never_an_error(agent, bob, carol, acme, fields, after):
+    point(bob, OrganizationFactory(account=acme, name="Initech"), "primary_contact", carol)
+
+    response = _expand(agent, carol, fields["primary_contact"], after)
+
+    assert response.status_code == 200 and "Initech" in response.content.decode()
 
 
 def test_without_javascript_a_relationship_opens_on_the_page_itself(agent, bob, carol, acme, fields):
