@@ -199,28 +199,3 @@ def _values(obj, names: list[str]) -> list:
             value = getattr(value, part)
         values.append(value)
     return values
-
-
-_CURSOR_CHECKS = {
-    "id": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**63,
-    "text": lambda v: isinstance(v, str),
-    "time": lambda v: isinstance(v, str) and _is_time(v),
-}
-
-
-def _is_time(text: str) -> bool:
-    try:
-        datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def cursor_or_none(cursor: str | None, *kinds: str) -> str | None:
-    """`cursor` when it holds one value of each of `kinds` ("id": a positive 64-bit integer, "text", "time":
-    an ISO date and time), else None: a cursor this app never made starts at the first page instead of
-    reaching a query as a value of the wrong type."""
-    values = decode_cursor(cursor, len(kinds))
-    if values is None or not all(_CURSOR_CHECKS[kind](v) for kind, v in zip(kinds, values, strict=True)):
-        return None
-    return cursor

@@ -17,7 +17,7 @@ from django.apps import apps
 from django.db import connection, transaction
 
 from accounts.models import Account
-from common.keyset import KeysetPage, cursor_or_none, paginate
+from common.keyset import KeysetPage, paginate
 from custom_fields.lookups import TARGET_MODELS
 from custom_fields.models import CustomField, FieldType, LookupCount, LookupLink
 from custom_fields.values import RECORD_MODELS, lookup_fields_visible
@@ -170,6 +170,6 @@ def relationship_source_ids(
     """A page of the ids of the records whose `field` holds `target_id`, newest first, from one range of
     an index (as quick at any depth). The caller reads those records, in its account."""
     links = LookupLink.objects.filter(field_id=field.pk, target_id=target_id).only("source_id")
-    page = paginate(links, keys=[("source_id", True)], after=cursor_or_none(after, "id"), size=size)
+    page = paginate(links, keys=[("source_id", True)], after=after, size=size)
     page.items = [link.source_id for link in page.items]
     return page

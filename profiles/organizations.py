@@ -18,7 +18,7 @@ from accounts.models import Account, User
 from accounts.services import audit_record
 from activity.services import event_record
 from common.errors import RecordGone
-from common.keyset import KeysetPage, cursor_or_none, paginate
+from common.keyset import KeysetPage, paginate
 from common.tags import normalize_tags
 from custom_fields.merge import custom_values_write, record_merge
 from custom_fields.models import CustomField, FieldObject
@@ -71,7 +71,6 @@ def organization_for_account(*, account: Account, organization_id: int) -> Organ
 def organization_members(*, organization: Organization, after: str | None = None, size: int = 25) -> KeysetPage:
     """A page of the organization's memberships with their people, by name, by keyset."""
     memberships = OrganizationMembership.objects.filter(organization=organization).select_related("user")
-    after = cursor_or_none(after, "text", "id")
     return paginate(memberships, keys=[("user__name", False), ("user_id", False)], after=after, size=size)
 
 

@@ -3,7 +3,7 @@
 from django.db.models import Count, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from common.keyset import KeysetPage, cursor_or_none, paginate
+from common.keyset import KeysetPage, paginate
 from tickets.models import PRIORITY_ORDER, STATUS_ORDER, UNSOLVED_STATUSES, Status, Ticket, rank
 
 TICKET_SORTS = ("id", "subject", "status", "priority", "assignee", "created", "updated")
@@ -93,5 +93,4 @@ def tickets_for_customer(
 def tickets_for_organization(*, organization, after: str | None = None, size: int = 25) -> KeysetPage:
     """A page of an organization's tickets, most recently updated first, with their requesters, by keyset."""
     tickets = Ticket.objects.filter(organization=organization).select_related("requester")
-    after = cursor_or_none(after, "time", "id")
     return paginate(tickets, keys=[("updated_at", True), ("id", True)], after=after, size=size)
