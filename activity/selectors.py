@@ -3,12 +3,19 @@
 Every read seeks an index: all of a customer's events by (customer, occurred_at, id); one kind's by
 (kind, occurred_at, id); a source's by merging the pages of its few kinds. A filter naming nothing the
 customer has answers without touching the events at all.
+
+A customer's timeline also holds the events of the customers merged into them (`User.merged_into`): a
+merge moves no event (rewriting millions of rows would hold both customers for many seconds), the reads
+follow it instead, merging one page per person as they merge a source's kinds.
 """
 
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
 from activity.models import Event, EventClientId, EventKind
 from common.keyset import KeysetPage, paginate_merged
 from common.moments import utc_clamped
@@ -33,10 +40,23 @@ class EventFilter:
         return [k.pk for k in kinds if k.source == self.source and (not self.type or k.type == self.type)]
 
 
+def _timeline_owners(customer) -> QuerySet:
+    """The ids of the people whose events make up the customer's timeline: theirs, and those merged into
+    them (a merge points every earlier one at the kept customer, so one level is all there is)."""
+    return User.objects.filter(Q(pk=customer.pk) | Q(merged_into_id=customer.pk)).values("pk")
+
+
 def event_kinds_for_customer(*, customer) -> list[EventKind]:
     """The (source, type) pairs this customer has events of, with counts: read from the tally, never
-    from the events themselves, so it costs the same at ten events or ten million."""
-    return list(EventKind.objects.filter(customer_id=customer.pk, count__gt=0).order_by("source", "type"))
+    from the events themselves, so it costs the same at ten events or ten million. After a merge a pair
+    may come twice (once per person merged), each with its own count."""
+    kinds = EventKind.objects.filter(customer_id__in=_timeline_owners(customer), count__gt=0)
+    return list(kinds.order_by("source", "type", "customer_id"))
+
+
+def timeline_event_count(*, customer) -> int:
+    """How many events the customer's timeline holds, from the tallies."""
+    return sum(kind.count for kind in event_kinds_for_customer(customer=customer))
 
 
 def events_for_customer(
@@ -52,12 +72,17 @@ def events_for_customer(
     size: int = TIMELINE_PAGE_SIZE,
 ) -> KeysetPage:
     """One page of a customer's events, newest first, after (or before) a cursor, within a time range.
-    `kinds` are the customer's kinds when the caller has them already (else a filter reads them)."""
+    `kinds` are the customer's kinds (`event_kinds_for_customer`) when the caller has them already; else a
+    filter reads them, and all events read who was merged into the customer (one small query)."""
     if not event_filter.is_active:
-        pages = [Event.objects.filter(customer_id=customer.pk)]
+        if kinds is None:
+            owners = [customer.pk, *User.objects.filter(merged_into_id=customer.pk).values_list("pk", flat=True)]
+        else:
+            owners = sorted({customer.pk, *(kind.customer_id for kind in kinds)})
+        pages = [Event.objects.filter(customer_id=owner) for owner in owners]
     else:
         if kinds is None:
-            kinds = EventKind.objects.filter(customer_id=customer.pk, source=event_filter.source)
+            kinds = EventKind.objects.filter(customer_id__in=_timeline_owners(customer), source=event_filter.source)
         pages = [Event.objects.filter(kind_id=kind_id) for kind_id in event_filter.kind_ids(kinds)]
         if not pages:
             return KeysetPage(items=[])

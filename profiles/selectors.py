@@ -111,8 +111,9 @@ def _matches(account: Account, query: str) -> Q:
 
 def customer_for_team_member(*, account: Account, user_id: int, with_ticket_counts: bool = False) -> User | None:
     """One customer of the account, with the account attached (and their `ticket_counts` if asked, in the
-    same query); None for a team member, another account's user or an unknown id."""
-    customers = User.objects.filter(account=account, pk=user_id, role=Role.END_USER)
+    same query); None for a team member, another account's user, an unknown id or a customer merged into
+    another (`customer_merged_into` says which)."""
+    customers = User.objects.filter(account=account, pk=user_id, role=Role.END_USER, merged_into__isnull=True)
     if with_ticket_counts:
         customers = customers.annotate(**ticket_count_annotations(user_id))
     customer = customers.first()
@@ -122,6 +123,12 @@ def customer_for_team_member(*, account: Account, user_id: int, with_ticket_coun
     if with_ticket_counts:
         customer.ticket_counts = {"total": customer.tickets_total, "open": customer.tickets_open}
     return customer
+
+
+def customer_merged_into(*, account: Account, user_id: int) -> int | None:
+    """The id of the customer that this customer of the account was merged into, if they were."""
+    merged = User.objects.filter(account=account, pk=user_id, role=Role.END_USER, merged_into__isnull=False)
+    return merged.values_list("merged_into_id", flat=True).first()
 
 
 def customer_reference(*, account: Account, user_id: int) -> User:

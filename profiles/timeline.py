@@ -373,13 +373,15 @@ class FilterGroup:
 
 
 def filter_groups(kinds: list[EventKind]) -> list[FilterGroup]:
-    """The filter drop-down: for each source, "all of it", then each of its types, with counts."""
+    """The filter drop-down: for each source, "all of it", then each of its types, with counts (a type
+    that came from several people merged into one is counted once, with their counts added up)."""
     groups: dict[str, FilterGroup] = {}
+    counts: dict[tuple[str, str], int] = {}
     for kind in kinds:
-        group = groups.setdefault(kind.source, FilterGroup(kind.source, []))
-        group.choices.append(
-            FilterChoice(filter_value(kind.source, kind.type), type_label(kind.source, kind.type), kind.count)
-        )
+        counts[(kind.source, kind.type)] = counts.get((kind.source, kind.type), 0) + kind.count
+    for (source, type), count in counts.items():
+        group = groups.setdefault(source, FilterGroup(source, []))
+        group.choices.append(FilterChoice(filter_value(source, type), type_label(source, type), count))
     for group in groups.values():
         total = sum(c.count for c in group.choices)
         everything = FilterChoice(

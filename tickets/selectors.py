@@ -4,7 +4,7 @@ from django.db.models import Count, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from common.keyset import KeysetPage, paginate
-from tickets.models import PRIORITY_ORDER, STATUS_ORDER, UNSOLVED_STATUSES, Status, Ticket, rank
+from tickets.models import PRIORITY_ORDER, STATUS_ORDER, UNSOLVED_STATUSES, Status, Ticket, TicketCC, rank
 
 TICKET_SORTS = ("id", "subject", "status", "priority", "assignee", "created", "updated")
 # The ranks as the indexes compute them (tickets/models.py), so that each sort reads its index in order.
@@ -31,6 +31,14 @@ def ticket_counts_for_customer(customer) -> dict[str, int]:
     return Ticket.objects.filter(requester=customer).aggregate(
         total=Count("id"), open=Count("id", filter=Q(status__in=UNSOLVED_STATUSES))
     )
+
+
+def ticket_involvement(customer) -> dict[str, int]:
+    """How many tickets a customer requested, and how many they are CC'd on."""
+    return {
+        "requested": Ticket.objects.filter(requester_id=customer.pk).count(),
+        "ccd": TicketCC.objects.filter(user_id=customer.pk).count(),
+    }
 
 
 def ticket_count_annotations(requester_id: int) -> dict[str, RawSQL]:

@@ -1,6 +1,10 @@
 """Writes on tickets. Each records the requester's timeline event and an audit entry in one transaction."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -12,7 +16,7 @@ from custom_fields.merge import CustomValueChange, custom_values_write, record_m
 from custom_fields.models import CustomField, FieldObject
 from custom_fields.values import FORM_PREFIX
 from tickets.events import ticket_requested_event, ticket_solved_event
-from tickets.models import Comment, Status, Ticket
+from tickets.models import Comment, Status, Ticket, TicketCC
 
 
 class StaleTicket(Exception):
@@ -33,8 +37,23 @@ def ticket_create(
     priority: str = "",
     type: str = "",
     assignee: User | None = None,
+    ccs: Sequence[User] = (),
+    custom_fields: dict[str, Any] | None = None,
+    organization=None,
 ) -> Ticket:
-    """Open a ticket for `requester` (submitted by them or on their behalf); their tags carry over."""
+    """Open a ticket for `requester` (submitted by them or on their behalf); their tags carry over, the
+    description is its first public comment. `ccs` are people of the account to copy (the requester and
+    repeats are skipped), `custom_fields` values already cleaned by the custom field rules, `organization`
+    the requester's (their default one). Raises RecordGone when the requester was merged into someone else
+    or deleted meanwhile: nothing is written."""
+    if assignee is not None and (assignee.account_id != requester.account_id or not assignee.is_team_member):
+        raise ValueError("Only a team member of the requester's account can be assigned.")
+    if any(person.account_id != requester.account_id for person in ccs):
+        raise ValueError("Only people of the requester's account can be CC'd.")
+    # Held until the ticket is in: a merge of the requester (which locks them) waits for it and moves it,
+    # or has happened and this ticket is refused rather than left on a customer nobody can open.
+    if not User.objects.select_for_update(no_key=True).filter(pk=requester.pk, merged_into__isnull=True).exists():
+        raise RecordGone(f"user {requester.pk} was merged or deleted")
     now = timezone.now()
     ticket = Ticket.objects.create(
         account_id=requester.account_id,
@@ -42,15 +61,19 @@ def ticket_create(
         submitter=submitter,
         assignee=assignee,
         assignee_name=assignee.name if assignee else "",
+        organization=organization,
         subject=subject,
         description=description,
         status=Status.OPEN if assignee else Status.NEW,
         priority=priority,
         type=type,
         tags=merge_tags(requester.tags),
+        custom_fields={k: v for k, v in (custom_fields or {}).items() if v is not None},
         created_at=now,
         updated_at=now,
     )
+    copied = list({person.pk: person for person in ccs if person.pk != requester.pk}.values())
+    TicketCC.objects.bulk_create([TicketCC(ticket=ticket, user=person) for person in copied])
     if description:
         Comment.objects.create(ticket=ticket, author=submitter, body=description, public=True, created_at=now)
     # The backfill's own words and client id: a later backfill then skips this ticket.
@@ -68,7 +91,16 @@ def ticket_create(
         actor=submitter,
         action="ticket.created",
         target=ticket,
-        after={"subject": subject, "requester_id": requester.pk, "status": ticket.status},
+        after={
+            "subject": subject,
+            "requester_id": requester.pk,
+            "status": ticket.status,
+            "priority": priority,
+            "type": type,
+            "assignee_id": assignee.pk if assignee else None,
+            "cc_ids": [person.pk for person in copied],
+            "custom_fields": ticket.custom_fields,
+        },
     )
     return ticket
 
@@ -189,3 +221,21 @@ def ticket_fields_update(
         after={FORM_PREFIX + k: v for k, v in custom.touched.items()},
     )
     return changes
+
+
+def tickets_move(*, source: User, target: User) -> dict[str, int]:
+    """Give `target` every ticket part `source` had — tickets requested and submitted, comments written,
+    CCs — in the caller's transaction (a merge of two people into one, which records it). A CC is kept
+    once per ticket, and none on a ticket the target now requests. Returns what moved, by kind."""
+    moved = {
+        "requested": Ticket.objects.filter(requester=source).update(requester=target),
+        "submitted": Ticket.objects.filter(submitter=source).update(submitter=target),
+        "comments": Comment.objects.filter(author=source).update(author=target),
+    }
+    source_ccs = TicketCC.objects.filter(user=source)
+    doubled = source_ccs.filter(Q(ticket__requester=target) | Q(ticket__cc_links__user=target))
+    TicketCC.objects.filter(pk__in=list(doubled.values_list("pk", flat=True))).delete()
+    moved["ccs"] = source_ccs.update(user=target)
+    # The target was CC'd on tickets the source requested, which are now the target's own.
+    TicketCC.objects.filter(user=target, ticket__requester=target).delete()
+    return moved

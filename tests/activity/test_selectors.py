@@ -96,3 +96,35 @@ def test_another_customers_kinds_never_leak_into_a_timeline(carol, dave, history
 
     assert all(e.customer_id == carol.pk for e in history if e.pk in ids)
     assert len(ids) == 18
+
+
+@pytest.mark.parametrize(
+    ("event_filter", "keep"),
+    [
+        (EventFilter(), lambda e: True),
+        (EventFilter("Shop"), lambda e: e.source == "Shop"),
+        (EventFilter("Shop", "order_placed"), lambda e: e.type == "order_placed"),
+    ],
+)
+@pytest.mark.parametrize("with_kinds", [False, True])
+def test_a_timeline_follows_the_customers_merged_into_it(acme, carol, history, event_filter, keep, with_kinds):
+    from accounts.models import User
+    from demo.factories import UserFactory
+
+    twin = UserFactory(account=acme, name="Carol Twin", email="twin@example.com")
+    theirs = [
+        event_record(customer=twin, source=s, type=t, occurred_at=START + datetime.timedelta(minutes=m))
+        for s, t, m in [("Shop", "order_placed", 5), ("Shop", "order_placed", 10), ("Web", "page_viewed", 61)]
+    ]
+    User.objects.filter(pk=twin.pk).update(merged_into=carol)
+    kinds = event_kinds_for_customer(customer=carol) if with_kinds else None
+
+    ids, after = [], None
+    while True:
+        page = events_for_customer(customer=carol, event_filter=event_filter, kinds=kinds, after=after, size=4)
+        ids += [e.pk for e in page.items]
+        if not page.has_next:
+            break
+        after = page.next_cursor
+
+    assert ids == _newest_first([e for e in history + theirs if keep(e)])
