@@ -61,9 +61,9 @@ class User(AbstractBaseUser):
     suspended = models.BooleanField(_("suspended"), default=False)
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     prefers_new_profile = models.BooleanField(_("uses the new customer profile"), default=False)
-    merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
-    )
+    # Set when this customer was merged into another: their address leads there and their events stay on
+    # that customer's timeline, so deleting the kept customer deletes them too.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="merged_from")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -403,3 +403,14 @@ def test_two_agents_merging_a_pair_both_ways_at_once_end_with_one_customer_and_e
     assert set(Identity.objects.filter(user=kept).values_list("value", flat=True)) == values
     assert len(events_for_customer(customer=kept, size=50).items) == 3 + 2 + 1
     assert AuditEntry.objects.filter(action="customer.merged").count() == 1
+
+
+def test_deleting_the_kept_customer_takes_the_merged_away_one_with_them(pair, carol, camille, bob):
+    _merged(carol, camille, bob)
+    Comment.objects.filter(author=camille).delete()
+    Ticket.objects.filter(requester=camille).delete()  # what a customer's deletion does first
+
+    User.objects.get(pk=camille.pk).delete()
+
+    assert not User.objects.filter(pk__in=[carol.pk, camille.pk]).exists()
+    assert not Event.objects.filter(customer_id__in=[carol.pk, camille.pk]).exists()
