@@ -6,9 +6,10 @@ the render needs, and renders; views never decide any of it themselves.
 """
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.selectors import uses_new_profile
 from activity.selectors import event_kinds_for_customer, events_for_customer
@@ -16,7 +17,13 @@ from common.http import or_404
 from custom_fields.models import FieldObject
 from profiles.details import details_context
 from profiles.related import related_context
-from profiles.selectors import ProfileFacts, customer_for_team_member, customer_local_time, profile_facts
+from profiles.selectors import (
+    ProfileFacts,
+    customer_for_team_member,
+    customer_local_time,
+    customer_merged_into,
+    profile_facts,
+)
 from profiles.timeline import filter_groups, parse_filter, timeline_rows
 from tickets.forms import TicketListForm
 from tickets.selectors import tickets_for_customer
@@ -47,11 +54,24 @@ class ProfilePage:
         self.partial = partial_for(request.htmx.target) if request.htmx else None
         self._facts: dict[int, ProfileFacts] = {}
 
-    def customer(self, user_id: int, *, for_write: bool = False):
-        """The customer of the request's account, or a 404. A whole page (or an answer to a write, which
-        refreshes Key details) reads their ticket counts in the same query."""
+    def find(self, user_id: int, *, for_write: bool = False):
+        """The customer of the request's account, or None (then `moved` answers). A whole page (or an answer
+        to a write, which refreshes Key details) reads their ticket counts in the same query."""
         whole = for_write or self.partial is None
-        return or_404(customer_for_team_member(account=self.request.account, user_id=user_id, with_ticket_counts=whole))
+        return customer_for_team_member(account=self.request.account, user_id=user_id, with_ticket_counts=whole)
+
+    def customer(self, user_id: int, *, for_write: bool = False):
+        """The customer of the request's account, or a 404."""
+        return or_404(self.find(user_id, for_write=for_write))
+
+    def moved(self, user_id: int):
+        """For a customer `find` did not find: a redirect to the customer they were merged into (a whole page
+        load through htmx when htmx asked), else a 404."""
+        kept = or_404(customer_merged_into(account=self.request.account, user_id=user_id))
+        url = reverse("profiles:customer", args=[kept])
+        if self.request.GET.get("tab") in PROFILE_TABS:
+            url += f"?tab={self.request.GET['tab']}"
+        return HttpResponseClientRedirect(url) if self.request.htmx else redirect(url)
 
     def facts(self, customer, *, fresh: bool = False, complete: bool = True) -> ProfileFacts:
         """The customer's identities, organizations and counts, read once per request (again if `fresh`);
@@ -84,7 +104,7 @@ class ProfilePage:
         (after a write, `refreshed`: plus Key details and the header, swapped out of band)."""
         if not self.new:
             return self._legacy(customer, panel=panel, status=status)
-        context = {"customer": customer, "tab": tab, "tabs": TABS, "nav": "customers", **panel}
+        context = {"customer": customer, "tab": tab, "tabs": TABS, "nav": "customers", **self.header(), **panel}
         if self.partial:
             partial = self.partial
             if refreshed:
@@ -93,6 +113,12 @@ class ProfilePage:
             return render(self.request, partial, context, status=status)
         context.update(self._key_details(customer))
         return render(self.request, "profiles/customer_page.html", context, status=status)
+
+    def header(self) -> dict:
+        """What the header's actions need: whether New ticket opens in place (the new page has a slot for it
+        under the header; the legacy page goes to the form's own page), and the Actions menu's items (the
+        menu shows only once it has one)."""
+        return {"actions_in_place": self.new, "record_actions": []}
 
     def _key_details(self, customer) -> dict:
         facts = self.facts(customer, complete=False)  # complete already if the details tab read them
@@ -111,6 +137,7 @@ class ProfilePage:
             "customer": customer,
             "offer_switch": self.request.account.customer_profile_enabled,
             "nav": "customers",
+            **self.header(),
             **_tickets_tab(self, customer),
         }
         if tickets_only:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from profiles import details_views, organization_views, views
+from profiles import actions_views, details_views, organization_views, views
 
 app_name = "profiles"
 
@@ -20,5 +20,7 @@ urlpatterns = [
         name="membership_action",
     ),
     path("organizations/<int:organization_id>/", organization_views.organization_page, name="organization"),
+    path("users/<int:user_id>/tickets/new/", actions_views.new_ticket, name="new_ticket"),
+    path("users/<int:user_id>/merge/", actions_views.merge, name="merge"),
     path("profile-experience/", views.profile_experience, name="experience"),
 ]

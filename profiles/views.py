@@ -29,7 +29,9 @@ def customer_search(request):
 def customer_page(request, user_id: int):
     """The customer's profile: the new page for members who opted in (account permitting), else the legacy one."""
     page = ProfilePage(request)
-    customer = page.customer(user_id)
+    customer = page.find(user_id)
+    if customer is None:
+        return page.moved(user_id)  # merged into someone else: their page, else a 404
     return page.show(customer, page.tab(request.GET.get("tab")))
 
 

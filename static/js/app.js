@@ -146,6 +146,24 @@
     store.value = closed.join(" ");
   }, true);
 
+  // An action opened in place under the profile's header (New ticket): Cancel closes it and gives focus
+  // back to the button that opened it; a form that came back with errors puts focus on the first one.
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest ? event.target.closest("[data-closes-action]") : null;
+    var slot = cancel && cancel.closest("#profile-action");
+    if (!slot) return;
+    event.preventDefault();
+    slot.textContent = "";
+    var opener = document.querySelector("[data-opens-action]");
+    if (opener) opener.focus();
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var slot = event.detail.target;
+    if (!slot || slot.id !== "profile-action") return;
+    var invalid = slot.querySelector('[aria-invalid="true"]');
+    if (invalid) invalid.focus();
+  });
+
   // After a tab swap, move focus to the newly selected tab so keyboard users keep their place.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "profile-tabs") {
