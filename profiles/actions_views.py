@@ -154,7 +154,5 @@ def _confirm(request, source, into: int):
     except MergeRefused as refused:
         messages.error(request, refused.message)
         return _search(request, source, status=400)
-    messages.success(
-        request, _("%(source)s was merged into %(target)s.") % {"source": source.name, "target": result.target.name}
-    )
+    messages.success(request, _("%(source)s was merged into this customer.") % {"source": source.name})
     return redirect("profiles:customer", result.target.pk)
