@@ -123,7 +123,11 @@ def _preview_page(request, preview: MergePreview, *, status: int = 200, chosen: 
             (move, phone_format(move.identity.value) if move.identity.is_phone else move.identity.value)
             for move in preview.identities
         ],
-        "others": [f for f in preview.fields if not f.choosable],
+        # The merged-away customer's other values: those that fill a gap, and those a member may not choose
+        # (read-only for them), which the kept customer's value replaces.
+        "others": [
+            f for f in preview.fields if not f.choosable and f.source_display and f.source_value != f.target_value
+        ],
         "nav": "customers",
     }
     return render(request, "profiles/merge.html", context, status=status)

@@ -69,3 +69,12 @@ def test_the_showcase_takes_part_in_the_articles_lookup_relationships(db):
     assert counts[("reported_by", True)] >= 1
     (organization,) = Organization.objects.filter(account=account, custom_fields__primary_contact=showcase.pk)
     assert showcase.memberships.filter(organization=organization, default=True).exists()
+
+
+def test_the_demo_has_a_duplicate_of_the_showcase_to_merge(db):
+    call_command("seed_demo", **SMALL, stdout=io.StringIO())
+
+    showcase = User.objects.get(email="camille.martin@example.com")
+    duplicate = User.objects.get(email="c.martin.home@example.net")
+    assert duplicate.account_id == showcase.account_id and duplicate.is_end_user
+    assert duplicate.identities.count() == 2 and duplicate.memberships.get().default

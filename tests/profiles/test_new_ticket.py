@@ -232,3 +232,11 @@ def test_the_form_takes_constant_queries(new_page, carol, ticket_fields, tickets
 
     with django_assert_num_queries(NEW_TICKET_FORM_QUERIES):
         assert new_page.get(_url(carol), headers=IN_PLACE).status_code == 200
+
+
+def test_the_ticket_page_shows_its_fields_and_the_description_once(as_bob, carol, ticket_fields):
+    response = as_bob.post(_url(carol), _valid(cf_product="gadget", cf_order="12345"), follow=True)
+
+    page = response.content.decode()
+    assert "<dt>Product</dt><dd>Gadget</dd>" in page and "<dt>Order number</dt><dd>12345</dd>" in page
+    assert page.count("It stopped working on Monday.") == 1, "the description is the first comment"

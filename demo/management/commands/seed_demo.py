@@ -23,6 +23,7 @@ from tickets.models import Comment, Status, Ticket, TicketCC
 
 DEMO_PASSWORD = "demo-password-1"
 SHOWCASE_EMAIL = "camille.martin@example.com"
+DUPLICATE_EMAIL = "c.martin.home@example.net"  # the showcase again, from another address: one to merge
 SIGN_INS = [("admin@example.com", "Alex Admin", Role.ADMIN), ("agent@example.com", "Sam Agent", Role.AGENT)]
 
 APP_EVENTS = {
@@ -101,6 +102,7 @@ class DemoBuilder:
         self.fields = self._custom_fields()
         self.customers = self._customers()
         self.showcase = self._showcase()
+        self.duplicate = self._duplicate()
         self._lookups()
         tickets = self._tickets()
         # Lookup values were written in bulk, around the services: index them as the services would have.
@@ -305,6 +307,32 @@ class DemoBuilder:
         self.customers.append(customer)
         return customer
 
+    def _duplicate(self) -> User:
+        """The showcase customer a second time, as when someone writes in from another address: a customer
+        to merge into her (Merge, in the profile's header)."""
+        customer = User.objects.create(
+            account=self.account,
+            name="C. Martin",
+            email=DUPLICATE_EMAIL,
+            password=make_password(None),
+            locale="en",
+            time_zone="Europe/Paris",
+            tags="newsletter",
+            notes="Wrote from her personal address about a late delivery.",
+            custom_fields={"plan": "pro", "seats": 5, "customer_code": "CAM-0042"},
+        )
+        Identity.objects.bulk_create(
+            [
+                _identity(self.account, customer, DUPLICATE_EMAIL, primary=True, verified=True),
+                _phone(self.account, customer, "+33698765432", primary=True),
+            ]
+        )
+        OrganizationMembership.objects.create(
+            account=self.account, user=customer, organization=self.orgs[3], default=True
+        )
+        self.customers.append(customer)
+        return customer
+
     def _lookups(self):
         for org in self.orgs[:8]:
             org.custom_fields = {"primary_contact": self.rng.choice(self.customers[:-1]).pk, "region": "emea"}
@@ -312,7 +340,7 @@ class DemoBuilder:
         for org in self.orgs[1:4]:
             org.custom_fields["parent"] = self.orgs[0].pk
         self.account.organizations.bulk_update(self.orgs[:8], ["custom_fields"])
-        others = self.rng.sample(self.customers[:-1], 5)
+        others = self.rng.sample([c for c in self.customers if c not in (self.showcase, self.duplicate)], 5)
         for other in others:
             other.custom_fields["account_manager"] = self.showcase.pk
         User.objects.bulk_update(others, ["custom_fields"])
