@@ -53,6 +53,7 @@ messages:
 # Benchmarks print server-side timings beside a trivial view's. Meant for PostgreSQL (DATABASE_URL=...).
 bench: setup
 	DEV_TOOLS=true $(PY) manage.py bench $(BENCH_ARGS)
+	DEV_TOOLS=true $(PY) manage.py bench_merge --compare-update
 
 lock:
 	$(PY) -m pip freeze --exclude-editable | sed '1i # Pinned runtime and test dependencies (the whole resolved set). Regenerate with "make lock".' > requirements.lock

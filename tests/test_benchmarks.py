@@ -53,3 +53,14 @@ def test_the_benchmark_prints_every_case_and_every_figure_of_the_targets_table()
         "Related tab, heavy / light:",
     ):
         assert label in printed, label
+
+
+def test_the_merge_benchmark_prints_the_merge_and_the_kept_customers_timeline():
+    out = io.StringIO()
+
+    call_command("bench_merge", events=40, merges=2, runs=5, compare_update=True, stdout=out, stderr=io.StringIO())
+
+    printed = out.getvalue()
+    for label in ("Merging a customer with 40 events", "merge (one transaction, committed)", "in one UPDATE"):
+        assert label in printed
+    assert "kept customer's timeline fragment" in printed and "Show 10 more at depth 10 " in printed
