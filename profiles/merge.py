@@ -166,10 +166,13 @@ def _pair(*, source_id: int, target_id: int, actor: User, lock: bool) -> tuple[U
         raise MergeRefused(_("A customer can't be merged into themselves."), code="same_customer")
     people = User.objects.filter(account_id=actor.account_id)
     if lock:
-        # One lock order for every merge, whichever way it goes: A into B and B into A queue up.
+        # One lock order for every merge, whichever way it goes: A into B and B into A queue up. The lock
+        # leaves rows that merely point at a customer free to be added (events of an integration, say: the
+        # kept customer's timeline reads them wherever they land), while every write on a customer
+        # (`customer_lock`), a new ticket (`ticket_create`) and another merge waits for this one.
         found = {}
         for pk in sorted((source_id, target_id)):
-            person = people.select_for_update().filter(pk=pk).first()
+            person = people.select_for_update(no_key=True).filter(pk=pk).first()
             if person is not None:
                 found[pk] = person
     else:

@@ -50,10 +50,13 @@ def ticket_create(
         raise ValueError("Only a team member of the requester's account can be assigned.")
     if any(person.account_id != requester.account_id for person in ccs):
         raise ValueError("Only people of the requester's account can be CC'd.")
-    # Held until the ticket is in: a merge of the requester (which locks them) waits for it and moves it,
-    # or has happened and this ticket is refused rather than left on a customer nobody can open.
-    if not User.objects.select_for_update(no_key=True).filter(pk=requester.pk, merged_into__isnull=True).exists():
-        raise RecordGone(f"user {requester.pk} was merged or deleted")
+    # Held until the ticket is in: a merge of the requester or of someone CC'd (which locks them) waits for
+    # it and moves it, or has happened and this ticket is refused rather than left on someone nobody can
+    # open. Locked in id order, as merges lock, so the two never wait for each other in a circle.
+    people = [requester.pk, *(person.pk for person in ccs)]
+    live = User.objects.select_for_update(no_key=True).filter(pk__in=people, merged_into__isnull=True).order_by("pk")
+    if set(live.values_list("pk", flat=True)) != set(people):
+        raise RecordGone(f"one of users {people} was merged or deleted")
     now = timezone.now()
     ticket = Ticket.objects.create(
         account_id=requester.account_id,

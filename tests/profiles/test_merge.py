@@ -2,6 +2,7 @@
 two merges of the same pair at once neither deadlock nor lose anything."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -414,3 +415,78 @@ def test_deleting_the_kept_customer_takes_the_merged_away_one_with_them(pair, ca
 
     assert not User.objects.filter(pk__in=[carol.pk, camille.pk]).exists()
     assert not Event.objects.filter(customer_id__in=[carol.pk, camille.pk]).exists()
+
+
+def _while_merging(monkeypatch, source, target, actor, act):
+    """Run `act` in this thread while another agent's merge of `source` into `target` holds both customers
+    (paused inside its transaction, after the tickets moved). Returns what `act` returned or raised, how
+    long it took, and the merge's errors."""
+    paused, resume, errors = threading.Event(), threading.Event(), []
+    real = merge.tickets_move
+
+    def slow_move(**kwargs):
+        moved = real(**kwargs)
+        paused.set()
+        resume.wait(5)
+        return moved
+
+    monkeypatch.setattr(merge, "tickets_move", slow_move)
+
+    def other_agent():
+        try:
+            customer_merge(source=source, target=target, actor=actor)
+        except Exception as error:  # pragma: no cover - reported by the caller
+            errors.append(error)
+            paused.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_agent)
+    thread.start()
+    paused.wait(5)
+    timer = threading.Timer(1.0, resume.set)  # the merge goes on after a second, whatever `act` does
+    timer.start()
+    started = time.monotonic()
+    try:
+        outcome = act()
+    except Exception as error:
+        outcome = error
+    waited = time.monotonic() - started
+    thread.join(10)
+    timer.cancel()
+    return outcome, waited, errors
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+def test_a_ticket_for_a_customer_being_merged_away_waits_and_is_refused_never_left_behind(
+    monkeypatch, pair, carol, camille, bob
+):
+    outcome, waited, errors = _while_merging(
+        monkeypatch,
+        carol,
+        camille,
+        bob,
+        lambda: ticket_create(requester=carol, submitter=bob, subject="During the merge", description="Hi"),
+    )
+
+    assert not errors and waited >= 0.5, "the new ticket waited for the merge"
+    assert isinstance(outcome, RecordGone)
+    assert not Ticket.objects.filter(subject="During the merge").exists()
+    assert not Ticket.objects.filter(requester=carol).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+def test_events_arriving_during_a_merge_dont_wait_and_end_on_the_kept_customers_timeline(
+    monkeypatch, pair, carol, camille, bob
+):
+    def integration():
+        event_record(customer=carol, source="Shop", type="order_shipped", description="Shipped")
+        connection.close()
+
+    outcome, waited, errors = _while_merging(monkeypatch, carol, camille, bob, integration)
+
+    assert not errors and outcome is None
+    assert waited < 0.5, "an event for a customer being merged is stored at once"
+    assert "order_shipped" in [e.type for e in events_for_customer(customer=camille, size=50).items]
