@@ -126,7 +126,7 @@ def test_an_htmx_request_for_a_merged_away_customer_reloads_the_kept_ones_page(n
 
 def test_a_stale_preview_is_shown_again_with_the_agents_choices_and_nothing_is_merged(as_bob, bob, carol, camille):
     token = _preview(as_bob, carol, camille).context["preview"].token
-    User.objects.filter(pk=camille.pk).update(details="Typed by another agent meanwhile")
+    User.objects.filter(pk=carol.pk).update(notes="Typed by another agent meanwhile")
 
     response = _confirm(as_bob, carol, camille, token, name="source")
 
