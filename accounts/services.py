@@ -139,3 +139,29 @@ def account_create(*, subdomain: str, name: str, admin_email: str, admin_name: s
     admin.save()
     audit_record(account=account, actor=admin, action="account.created", target=account, after={"admin": admin.email})
     return account
+
+
+def user_set_role(*, user: User, actor: User, role: str) -> bool:
+    """Make someone an end user, an agent or an admin (admins only; nobody changes their own role);
+    returns whether it changed."""
+    if not actor.is_admin or actor.account_id != user.account_id:
+        raise PermissionError("Only an admin of the account changes roles.")
+    if actor.pk == user.pk:
+        raise PermissionError("Nobody changes their own role.")
+    if role not in Role.values:
+        raise ValueError(f"Unknown role {role!r}")
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    previous = locked.role
+    if previous == role:
+        return False
+    User.objects.filter(pk=locked.pk).update(role=role, updated_at=timezone.now())
+    user.role = role
+    audit_record(
+        account=locked.account,
+        actor=actor,
+        action="user.role_changed",
+        target=locked,
+        before={"role": previous},
+        after={"role": role},
+    )
+    return True

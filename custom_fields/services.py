@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
@@ -21,6 +22,7 @@ from custom_fields.models import AgentAccess, CustomField, FieldObject, FieldTyp
 from custom_fields.values import (
     OPTION_TYPES,
     PATTERN_MAX_LENGTH,
+    RECORD_MODELS,
     PatternError,
     compiled_pattern,
     custom_field_usage_count,
@@ -333,3 +335,23 @@ def custom_field_move(*, field: CustomField, actor: User, offset: int) -> bool:
         return False
     ids.insert(there, ids.pop(here))
     return custom_field_reorder(account=field.account, actor=actor, object_type=field.object_type, order=ids)
+
+
+@transaction.atomic
+def custom_field_delete(*, field: CustomField, actor: User) -> None:
+    """Delete a field for good, with every record's value for it (so a later field reusing its key starts
+    empty). Deactivate a field instead to hide it and keep its values."""
+    locked = CustomField.objects.select_for_update().get(pk=field.pk, account_id=field.account_id)
+    model = apps.get_model(RECORD_MODELS[locked.object_type])
+    holders = model.objects.filter(account_id=locked.account_id, custom_fields__has_key=locked.key)
+    while True:
+        rows = list(holders.only("pk", "custom_fields").order_by("pk")[:1000])
+        if not rows:
+            break
+        for row in rows:
+            row.custom_fields.pop(locked.key, None)
+        model.objects.bulk_update(rows, ["custom_fields"])
+    audit_record(
+        account=locked.account, actor=actor, action="custom_field.deleted", target=locked, before=_snapshot(locked)
+    )
+    locked.delete()

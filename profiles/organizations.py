@@ -23,6 +23,8 @@ from common.tags import normalize_tags
 from custom_fields.merge import custom_values_write, record_merge
 from custom_fields.models import CustomField, FieldObject
 from custom_fields.values import FORM_PREFIX
+from common.text import text_is_storable
+from custom_fields.values import custom_field_values_apply
 from profiles.locking import customer_lock
 from profiles.models import Organization, OrganizationMembership
 
@@ -330,3 +332,140 @@ def _locked_membership(*, customer: User, membership: OrganizationMembership) ->
 
 def _describe(organization: Organization) -> dict:
     return {"organization_id": organization.pk, "organization_name": organization.name}
+
+
+# Organizations themselves
+
+
+class OrganizationInvalid(Exception):
+    """An organization the rules refuse; `errors` maps each field to its message. Nothing was written."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+_ORGANIZATION_FIELDS = ("name", "domains", "details", "notes", "tags")
+
+
+def _organization_clean(values: dict) -> dict:
+    cleaned, errors = {}, {}
+    for name, value in values.items():
+        text = value or ""
+        if name == "name":
+            text = " ".join(text.split())
+            if not text:
+                errors["name"] = _("Give the organization a name.")
+            elif len(text) > 255:
+                errors["name"] = _("Keep this under %(max)s characters.") % {"max": 255}
+        elif name == "domains":
+            text = " ".join(dict.fromkeys(d.strip().lower().lstrip("@") for d in text.replace(",", " ").split()))
+        elif name == "tags":
+            text = normalize_tags(text)
+        if not text_is_storable(text):
+            errors[name] = _("Remove the invisible control characters from this text.")
+        cleaned[name] = text
+    if errors:
+        raise OrganizationInvalid(errors)
+    return cleaned
+
+
+def _name_taken(account_id: int, name: str, exclude: int | None = None) -> bool:
+    others = Organization.objects.filter(account_id=account_id, name__iexact=name)
+    return others.exclude(pk=exclude).exists() if exclude else others.exists()
+
+
+def _name_taken_error(name: str) -> OrganizationInvalid:
+    return OrganizationInvalid({"name": _("An organization called %(name)s already exists.") % {"name": name}})
+
+
+@transaction.atomic
+def organization_create(
+    *,
+    account: Account,
+    actor: User,
+    name: str,
+    domains: str = "",
+    details: str = "",
+    notes: str = "",
+    tags: str = "",
+    custom_fields: dict | None = None,
+) -> Organization:
+    """Add an organization (its name unique in the account, whatever the case); `custom_fields` cleaned
+    already (custom_field_values_clean). Raises OrganizationInvalid."""
+    values = _organization_clean({"name": name, "domains": domains, "details": details, "notes": notes, "tags": tags})
+    if _name_taken(account.pk, values["name"]):
+        raise _name_taken_error(values["name"])
+    try:
+        with transaction.atomic():
+            organization = Organization.objects.create(
+                account=account,
+                custom_fields={k: v for k, v in (custom_fields or {}).items() if v is not None},
+                **values,
+            )
+    except IntegrityError:  # created by someone else since we looked
+        raise _name_taken_error(values["name"]) from None
+    audit_record(
+        account=account,
+        actor=actor,
+        action="organization.created",
+        target=organization,
+        after={**values, "custom_fields": organization.custom_fields},
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_update(
+    *, organization: Organization, actor: User, changes: dict, custom_changes: dict | None = None
+) -> list[str]:
+    """Change an organization's name, domains, details, notes or tags (`changes`) and custom field values
+    (`custom_changes`, cleaned already; None empties one); returns what changed. Raises OrganizationInvalid."""
+    locked = Organization.objects.select_for_update().get(pk=organization.pk, account_id=organization.account_id)
+    values = _organization_clean({k: v for k, v in changes.items() if k in _ORGANIZATION_FIELDS})
+    changed = [k for k, v in values.items() if getattr(locked, k) != v]
+    if "name" in changed and _name_taken(locked.account_id, values["name"], exclude=locked.pk):
+        raise _name_taken_error(values["name"])
+    before = {k: getattr(locked, k) for k in changed}
+    stored = dict(locked.custom_fields or {})
+    custom = {k: v for k, v in (custom_changes or {}).items() if stored.get(k) != v}
+    for k in changed:
+        setattr(locked, k, values[k])
+    if custom:
+        locked.custom_fields = custom_field_values_apply(stored, custom)
+    if not changed and not custom:
+        return []
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=[*changed, *(["custom_fields"] if custom else []), "updated_at"])
+    except IntegrityError:
+        raise _name_taken_error(values["name"]) from None
+    for k in [*changed, "custom_fields", "updated_at"]:
+        setattr(organization, k, getattr(locked, k))
+    audit_record(
+        account=locked.account,
+        actor=actor,
+        action="organization.updated",
+        target=locked,
+        before={**before, **{f"cf_{k}": stored.get(k) for k in custom}},
+        after={**{k: values[k] for k in changed}, **{f"cf_{k}": v for k, v in custom.items()}},
+    )
+    return changed + [f"cf_{k}" for k in custom]
+
+
+@transaction.atomic
+def organization_delete(*, organization: Organization, actor: User) -> None:
+    """Delete an organization: each member leaves it as `membership_remove` takes them out (their timeline
+    says so, and another of their organizations becomes their default); its tickets keep no organization."""
+    locked = Organization.objects.select_for_update().get(pk=organization.pk, account_id=organization.account_id)
+    memberships = OrganizationMembership.objects.filter(organization=locked).select_related("user").order_by("user_id")
+    for membership in memberships:
+        membership_remove(customer=membership.user, actor=actor, membership=membership)
+    audit_record(
+        account=locked.account,
+        actor=actor,
+        action="organization.deleted",
+        target=locked,
+        before={k: getattr(locked, k) for k in _ORGANIZATION_FIELDS},
+    )
+    locked.delete()

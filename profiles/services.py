@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import Account, Role, User
 from accounts.services import audit_record
@@ -180,3 +181,111 @@ def customer_create(*, account: Account, actor: User | None, name: str, email: s
         after={"name": customer.name, "email": email, "external_id": external_id},
     )
     return customer
+
+
+class ExternalIdTaken(Exception):
+    """Another user of the account already has this external id; nothing was written."""
+
+
+class CustomerHasTickets(Exception):
+    """A customer who requested or submitted tickets can't be deleted outright (the tickets keep them)."""
+
+
+def _locked_customer(customer: User) -> User:
+    return User.objects.select_for_update().get(pk=customer.pk, account_id=customer.account_id)
+
+
+@transaction.atomic
+def customer_set_external_id(*, customer: User, actor: User, external_id: str) -> bool:
+    """Give the customer the id an integrated app knows them by ("" removes it); returns whether it changed.
+    Raises ExternalIdTaken when another user of the account has it."""
+    external_id = external_id.strip()
+    locked = _locked_customer(customer)
+    previous = locked.external_id
+    if previous == external_id:
+        return False
+    if external_id and User.objects.filter(account_id=locked.account_id, external_id=external_id).exists():
+        raise ExternalIdTaken(external_id)
+    try:
+        with transaction.atomic():
+            User.objects.filter(pk=locked.pk).update(external_id=external_id, updated_at=timezone.now())
+    except IntegrityError:  # taken by a concurrent request since we looked
+        raise ExternalIdTaken(external_id) from None
+    customer.external_id = external_id
+    event_record(
+        customer=locked,
+        type="external_id_changed",
+        description="External id changed",
+        properties={"field": "external_id", "previous": previous, "current": external_id, "actor_id": actor.pk},
+    )
+    audit_record(
+        account=locked.account,
+        actor=actor,
+        action="customer.updated",
+        target=locked,
+        before={"external_id": previous},
+        after={"external_id": external_id},
+    )
+    return True
+
+
+@transaction.atomic
+def customer_set_suspended(*, customer: User, actor: User, suspended: bool) -> bool:
+    """Suspend the customer (they can't sign in) or lift it; returns whether it changed."""
+    locked = _locked_customer(customer)
+    if locked.suspended == suspended:
+        return False
+    User.objects.filter(pk=locked.pk).update(suspended=suspended, updated_at=timezone.now())
+    customer.suspended = suspended
+    event_record(
+        customer=locked,
+        type="user_suspended" if suspended else "user_unsuspended",
+        description="Suspended" if suspended else "Unsuspended",
+        properties={"actor_id": actor.pk},
+    )
+    audit_record(
+        account=locked.account,
+        actor=actor,
+        action="customer.suspended" if suspended else "customer.unsuspended",
+        target=locked,
+        before={"suspended": not suspended},
+        after={"suspended": suspended},
+    )
+    return True
+
+
+@transaction.atomic
+def customer_tags_change(
+    *, customer: User, actor: User, add: list[str] = (), remove: list[str] = (), replace: list[str] | None = None
+) -> list[str]:
+    """Set the customer's tags (`replace`), or add and remove some, against the tags saved now (so two
+    integrations adding tags at once both count); returns the tags as saved. Records `tags_changed`."""
+    locked = _locked_customer(customer)
+    if replace is not None:
+        tags = normalize_tags(list(replace))
+    else:
+        removed = set(normalize_tags(list(remove)).split())
+        kept = [t for t in locked.tags.split() if t not in removed]
+        tags = normalize_tags(kept + normalize_tags(list(add)).split())
+    customer_update(customer=locked, actor=actor, changes={"tags": tags}, originals={})
+    customer.tags = locked.tags
+    return locked.tags.split()
+
+
+@transaction.atomic
+def customer_delete(*, customer: User, actor: User) -> None:
+    """Delete a customer with everything that is only theirs (identities, memberships, events). One who
+    requested or submitted tickets is refused with CustomerHasTickets: the tickets would lose their requester."""
+    locked = _locked_customer(customer)
+    if not locked.is_end_user:
+        raise ValueError("Only customers are deleted here; team members are managed in the admin center.")
+    if locked.tickets_requested.exists() or locked.tickets_submitted.exists():
+        raise CustomerHasTickets(locked.pk)
+    audit_record(
+        account=locked.account,
+        actor=actor,
+        action="customer.deleted",
+        target=locked,
+        before={"name": locked.name, "email": locked.email, "external_id": locked.external_id},
+    )
+    locked.delete()

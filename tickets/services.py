@@ -6,17 +6,18 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record
 from activity.services import event_record
 from common.errors import RecordGone
-from common.tags import merge_tags
+from common.tags import merge_tags, normalize_tags
 from custom_fields.merge import CustomValueChange, custom_values_write, record_merge
 from custom_fields.models import CustomField, FieldObject
 from custom_fields.values import FORM_PREFIX
 from tickets.events import ticket_requested_event, ticket_solved_event
-from tickets.models import Comment, Status, Ticket, TicketCC
+from tickets.models import Comment, Priority, Status, Ticket, TicketCC, TicketType
 
 
 class StaleTicket(Exception):
@@ -242,3 +243,74 @@ def tickets_move(*, source: User, target: User) -> dict[str, int]:
     # The target was CC'd on tickets the source requested, which are now the target's own.
     TicketCC.objects.filter(user=target, ticket__requester=target).delete()
     return moved
+
+
+class TicketInvalid(Exception):
+    """A change the rules refuse; `errors` maps each field to its message. Nothing was written."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+_TICKET_FIELDS = ("subject", "priority", "type", "assignee", "tags")
+
+
+@transaction.atomic
+def ticket_update(*, ticket: Ticket, actor: User, changes: dict) -> list[str]:
+    """Change a ticket's subject, priority, type, assignee (a team member of the account, or None) or tags
+    (status and comments go through `ticket_reply`); returns the fields changed. Records
+    `ticket_updated` on the requester's timeline and an audit entry. Raises TicketInvalid."""
+    locked = Ticket.objects.select_for_update().select_related("requester").get(pk=ticket.pk)
+    errors, after = {}, {}
+    for name, value in changes.items():
+        if name not in _TICKET_FIELDS:
+            continue
+        if name == "subject":
+            value = " ".join((value or "").split())
+            if not value or len(value) > 255:
+                errors[name] = _("Give the ticket a subject of at most 255 characters.")
+        elif name == "priority" and (value or "") not in ("", *Priority.values):
+            errors[name] = _("Choose one of low, normal, high or urgent.")
+        elif name == "type" and (value or "") not in ("", *TicketType.values):
+            errors[name] = _("Choose one of question, incident, problem or task.")
+        elif name == "assignee" and value is not None:
+            if value.account_id != locked.account_id or not value.is_team_member:
+                errors[name] = _("Only a team member of this helpdesk can be assigned.")
+        elif name == "tags":
+            value = normalize_tags(value if isinstance(value, list) else (value or ""))
+        after[name] = value if name == "assignee" else (value or "")
+    if errors:
+        raise TicketInvalid(errors)
+    current = {name: getattr(locked, name) for name in after}
+    changed = [name for name in after if current[name] != after[name]]
+    if not changed:
+        return []
+    now = timezone.now()
+    for name in changed:
+        setattr(locked, name, after[name])
+        setattr(ticket, name, after[name])
+    locked.updated_at = ticket.updated_at = now
+    locked.save(update_fields=[*changed, "updated_at"])
+
+    def plain(name, value):
+        return value.pk if name == "assignee" and value is not None else value
+
+    before = {name: plain(name, current[name]) for name in changed}
+    now_values = {name: plain(name, after[name]) for name in changed}
+    event_record(
+        customer=locked.requester,
+        type="ticket_updated",
+        description=f"Ticket #{locked.pk} updated",
+        properties={"ticket_id": locked.pk, "previous": before, "current": now_values, "actor_id": actor.pk},
+        occurred_at=now,
+    )
+    audit_record(
+        account=locked.requester.account,
+        actor=actor,
+        action="ticket.updated",
+        target=locked,
+        before=before,
+        after=now_values,
+    )
+    return changed
