@@ -51,6 +51,8 @@ def test_the_benchmark_prints_every_case_and_every_figure_of_the_targets_table()
         "Related tab, heavy customer (tab switch)",
         "Related, heavy: tickets at depth 55",
         "Related tab, heavy / light:",
+        "API v2: GET users/{id}",
+        "API v2: PUT users/{id} (notes)",
     ):
         assert label in printed, label
 

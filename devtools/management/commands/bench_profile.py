@@ -6,13 +6,17 @@ DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench .venv/bin/python 
 """
 
 import datetime
+import itertools
+import json
 import random
+import time
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account, Role, User
+from accounts.services import api_token_create
 from common.keyset import encode_cursor
 from custom_fields.models import CustomField, FieldObject, FieldType, LookupLink
 from custom_fields.relations import lookup_links_rebuild
@@ -94,6 +98,7 @@ class Command(BaseCommand):
             ("customer search, 'bench' (many matches)", get("/agent/users/?q=bench")),
             ("customer search, by phone digits", get("/agent/users/?q=0611000042")),
             *_related_cases(get, related),
+            *_api_cases(account, agent, customer),
         ]
         fresh = _fresh_account(customers)
         if fresh is not None:
@@ -205,6 +210,24 @@ def _drop_account(account: Account) -> None:
         cursor.execute("DELETE FROM profiles_identity WHERE account_id = %s", [account.pk])
         cursor.execute("DELETE FROM accounts_user WHERE account_id = %s", [account.pk])
     account.delete()
+
+
+def _api_cases(account, agent, customer) -> list:
+    """GET and PUT users/{id} through the API v2, with a token acting for the agent: a PUT changes the notes
+    (alternating between two values, so each one writes its event and audit entry)."""
+    _token, secret = api_token_create(account=account, actor=agent, name=f"bench {time.time()}")
+    api = WsgiCaller(f"{account.subdomain}.localhost", {"Authorization": f"Bearer {secret}"})
+    url = f"/api/v2/users/{customer.pk}.json"
+    bodies = itertools.cycle(
+        [json.dumps({"user": {"notes": text}}).encode() for text in ("Bench note A", "Bench note B")]
+    )
+
+    def put() -> None:
+        status = api("PUT", url, next(bodies))
+        if status != 200:
+            raise RuntimeError(f"PUT {url} failed with {status}")
+
+    return [("API v2: GET users/{id}", api.page(url)), ("API v2: PUT users/{id} (notes)", put)]
 
 
 def _team_member(account, email: str, *, prefers_new_profile: bool) -> User:
