@@ -12,8 +12,8 @@ from typing import Any
 import msgspec
 from django.http import HttpResponse
 from django.urls import path
-from django.views.decorators.csrf import csrf_exempt
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import Role, User
 from api.auth import api_token_required

@@ -3,12 +3,14 @@ side-loading, create_or_update's 200/201, errors naming each field, bulk jobs to
 
 import json
 
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from activity.models import Event
 from custom_fields.models import FieldType
-from demo.factories import CustomFieldFactory, MembershipFactory, OrganizationFactory, UserFactory
+from demo.factories import CustomFieldFactory, IdentityFactory, MembershipFactory, OrganizationFactory, UserFactory
 from profiles.models import Identity
 
 
@@ -223,3 +225,19 @@ def test_beyond_the_rate_limit_a_user_call_is_a_429_with_retry_after(acme_api, c
 
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_a_user_is_read_in_a_fixed_number_of_queries_whatever_they_have(acme_api, acme, carol):
+    for n in range(3):
+        MembershipFactory(user=carol, organization=OrganizationFactory(account=acme, name=f"Org {n}"))
+        IdentityFactory(user=carol)
+    url = f"/api/v2/users/{carol.pk}"
+    acme_api.get(url)  # the token's "last used" is written once a minute, not on every call
+
+    with CaptureQueriesContext(connection) as queries:
+        response = acme_api.get(url)
+
+    # Integrations call this in loops: the account with the token (1), the team member it acts for (1), the
+    # user (1) with their identities (1) and memberships (1), and the user fields they see (1).
+    assert response.status_code == 200
+    assert len(queries) == 6, [q["sql"] for q in queries]
