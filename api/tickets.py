@@ -208,8 +208,7 @@ def ticket_create_view(request):
         errors.update(field_error("ticket.subject", "Required", _("Give a subject or a comment.")))
     with transaction.atomic():
         requester = _requester(request, write, errors)
-        if errors:
-            transaction.set_rollback(True)
+        if errors:  # a requester created just now goes too
             raise invalid(errors)
         requester.account = request.account
         created = ticket_create(

@@ -198,10 +198,7 @@ def users_search_view(request):
     responses={201: shapes.UserEnvelope, 422: shapes.Error, 403: shapes.Error},
 )
 def users_create(request):
-    body = read(request, shapes.UserBody)
-    plan = user_plan(account=request.account, actor=request.api_actor, write=body.user)
-    created = user_create(account=request.account, actor=request.api_actor, plan=plan)
-    return _one(request, find_user(request, created.pk), status=201)
+    return users_create_from(request, read(request, shapes.UserBody).user)
 
 
 @users_create_or_update.operation(
