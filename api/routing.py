@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts.models import Role, User
 from api.auth import api_token_required
 from api.http import ApiError, field_error, json_body
+from common.text import text_is_storable
 
 BODY_MAX_BYTES = 1024 * 1024  # one record and its custom fields, with room to spare
 BULK_MAX_BYTES = 8 * 1024 * 1024
@@ -208,3 +209,21 @@ def unknown_endpoint(request, *args, **kwargs):
     return ApiError(
         404, "InvalidEndpoint", _("Not found"), field_error("path", "NotFound", _("No such endpoint."))
     ).response()
+
+
+def unstorable_field(value, path: str) -> str | None:
+    """The path of the first text in `value` (keys included) that no database keeps (a NUL, a lone
+    surrogate), or None: a JSON column refuses the whole document for one of them."""
+    if isinstance(value, str):
+        return None if text_is_storable(value) else path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = unstorable_field(key, path) or unstorable_field(item, f"{path}.{key}")
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = unstorable_field(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None

@@ -241,3 +241,10 @@ def test_a_user_is_read_in_a_fixed_number_of_queries_whatever_they_have(acme_api
     # user (1) with their identities (1) and memberships (1), and the user fields they see (1).
     assert response.status_code == 200
     assert len(queries) == 6, [q["sql"] for q in queries]
+
+
+def test_a_bulk_item_with_text_no_database_keeps_is_refused_naming_it(acme_api):
+    response = post(acme_api, "/api/v2/users/create_many", {"users": [{"name": "Fine"}, {"name": "Nul\u0000l"}]})
+
+    assert response.status_code == 422
+    assert list(response.json()["details"]) == ["users[1].name"]
