@@ -138,8 +138,12 @@ _EXPECTED = re.compile(r"^Expected `(?P<type>[^`]+)`, got `(?P<got>[^`]+)`$")
 
 def read(request, shape: type, *, max_bytes: int = BODY_MAX_BYTES) -> Any:
     """The request's body as `shape`; a 400/413/415 when it isn't JSON, a 422 naming the field when it
-    doesn't fit the shape."""
+    doesn't fit the shape or holds text that can't be stored."""
     data = json_body(request, max_bytes=max_bytes)
+    # No text a database can't keep gets further: a NUL or a lone surrogate fails an INSERT (and a JSON
+    # column refuses the whole document for one of them).
+    if found := unstorable_field(data, ""):
+        raise invalid(field_error(found.lstrip("."), "InvalidValue", _("Contains characters that can't be stored.")))
     try:
         return msgspec.convert(data, type=shape)
     except msgspec.ValidationError as error:

@@ -30,7 +30,6 @@ from api.routing import (
     read,
     reply,
     text_list_param,
-    unstorable_field,
 )
 from api.user_writes import user_apply, user_create, user_matching, user_plan
 from custom_fields.values import custom_fields_visible
@@ -336,7 +335,7 @@ def users_update_many_view(request):
     if "ids" in request.GET:
         ids = ids_param(request)
         body = read(request, shapes.UserBody, max_bytes=BULK_MAX_BYTES)
-        [raw] = _raw([body.user], single=True)
+        [raw] = _raw([body.user])
         items = [{"action": "update", "id": i, "user": raw} for i in ids]
     else:
         body = read(request, shapes.UsersBody, max_bytes=BULK_MAX_BYTES)
@@ -358,10 +357,6 @@ def users_destroy_many_view(request):
     return job_start(request, "bulk_destroy_users", [{"action": "delete", "id": i} for i in ids_param(request)])
 
 
-def _raw(writes: list, single: bool = False) -> list[dict]:
-    """The writes as plain JSON again (what was sent, minus what the shape doesn't know), for the job's row;
-    a 422 naming the field whose text can't be stored."""
-    raw = [msgspec.to_builtins(w) for w in writes]
-    if found := unstorable_field(raw[0], "user") if single else unstorable_field(raw, "users"):
-        raise invalid(field_error(found, "InvalidValue", _("Contains characters that can't be stored.")))
-    return raw
+def _raw(writes: list) -> list[dict]:
+    """The writes as plain JSON again (what was sent, minus what the shape doesn't know), for the job's row."""
+    return [msgspec.to_builtins(w) for w in writes]

@@ -248,3 +248,12 @@ def test_a_bulk_item_with_text_no_database_keeps_is_refused_naming_it(acme_api):
 
     assert response.status_code == 422
     assert list(response.json()["details"]) == ["users[1].name"]
+
+
+def test_text_no_database_keeps_is_refused_naming_the_field_on_any_write(acme_api, carol):
+    ticket = post(acme_api, "/api/v2/tickets", {"ticket": {"subject": "Lone \ud800", "requester_id": carol.pk}})
+    field = post(acme_api, "/api/v2/user_fields", {"user_field": {"type": "text", "title": "Nul\u0000"}})
+
+    assert (ticket.status_code, field.status_code) == (422, 422)
+    assert list(ticket.json()["details"]) == ["ticket.subject"]
+    assert list(field.json()["details"]) == ["user_field.title"]
