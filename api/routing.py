@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts.models import Role, User
 from api.auth import api_token_required
 from api.http import ApiError, field_error, json_body
+from common.errors import RecordGone
 from common.text import text_is_storable
 
 BODY_MAX_BYTES = 1024 * 1024  # one record and its custom fields, with room to spare
@@ -94,7 +95,10 @@ class Resource:
         request.api_actor = _actor(request)
         if operation.admin_only and request.api_actor.role != Role.ADMIN:
             raise forbidden(_("Only an admin's token may do this."))
-        return operation.handler(request, **kwargs)
+        try:
+            return operation.handler(request, **kwargs)
+        except RecordGone:  # deleted by someone else between our read and the service's lock
+            raise not_found() from None
 
 
 def _actor(request) -> User:

@@ -351,6 +351,7 @@ def custom_field_delete(*, field: CustomField, actor: User) -> None:
         for row in rows:
             row.custom_fields.pop(locked.key, None)
         model.objects.bulk_update(rows, ["custom_fields"])
+    custom_fields_changed(account=field.account)  # the caller's account object reads the new version too
     audit_record(
         account=locked.account, actor=actor, action="custom_field.deleted", target=locked, before=_snapshot(locked)
     )

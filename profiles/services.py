@@ -191,16 +191,12 @@ class CustomerHasTickets(Exception):
     """A customer who requested or submitted tickets can't be deleted outright (the tickets keep them)."""
 
 
-def _locked_customer(customer: User) -> User:
-    return User.objects.select_for_update().get(pk=customer.pk, account_id=customer.account_id)
-
-
 @transaction.atomic
 def customer_set_external_id(*, customer: User, actor: User, external_id: str) -> bool:
     """Give the customer the id an integrated app knows them by ("" removes it); returns whether it changed.
     Raises ExternalIdTaken when another user of the account has it."""
     external_id = external_id.strip()
-    locked = _locked_customer(customer)
+    locked = customer_lock(customer=customer, actor=actor)
     previous = locked.external_id
     if previous == external_id:
         return False
@@ -232,7 +228,7 @@ def customer_set_external_id(*, customer: User, actor: User, external_id: str) -
 @transaction.atomic
 def customer_set_suspended(*, customer: User, actor: User, suspended: bool) -> bool:
     """Suspend the customer (they can't sign in) or lift it; returns whether it changed."""
-    locked = _locked_customer(customer)
+    locked = customer_lock(customer=customer, actor=actor)
     if locked.suspended == suspended:
         return False
     User.objects.filter(pk=locked.pk).update(suspended=suspended, updated_at=timezone.now())
@@ -260,7 +256,7 @@ def customer_tags_change(
 ) -> list[str]:
     """Set the customer's tags (`replace`), or add and remove some, against the tags saved now (so two
     integrations adding tags at once both count); returns the tags as saved. Records `tags_changed`."""
-    locked = _locked_customer(customer)
+    locked = customer_lock(customer=customer, actor=actor)
     if replace is not None:
         tags = normalize_tags(list(replace))
     else:
@@ -276,9 +272,7 @@ def customer_tags_change(
 def customer_delete(*, customer: User, actor: User) -> None:
     """Delete a customer with everything that is only theirs (identities, memberships, events). One who
     requested or submitted tickets is refused with CustomerHasTickets: the tickets would lose their requester."""
-    locked = _locked_customer(customer)
-    if not locked.is_end_user:
-        raise ValueError("Only customers are deleted here; team members are managed in the admin center.")
+    locked = customer_lock(customer=customer, actor=actor)
     if locked.tickets_requested.exists() or locked.tickets_submitted.exists():
         raise CustomerHasTickets(locked.pk)
     audit_record(
