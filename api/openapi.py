@@ -46,10 +46,10 @@ def _operation(resource: Resource, operation, refs: dict) -> dict:
         document["description"] = "Admins' tokens only."
     if operation.body is not None:
         document["requestBody"] = {"required": True, "content": {"application/json": {"schema": refs[operation.body]}}}
-    # Any operation may meet a bad query parameter, a missing token, a token whose member may not act, an
-    # unknown id and the rate limit.
+    # Any operation may meet a bad query parameter (a NUL in one is a 422 naming it, before any view), a
+    # missing token, a token whose member may not act, an unknown id and the rate limit.
     responses = {**operation.responses, 400: shapes.Error, 401: shapes.Error, 403: shapes.Error, 404: shapes.Error}
-    responses[429] = shapes.Error
+    responses.update({422: shapes.Error, 429: shapes.Error})
     if operation.body is not None:
         responses.update({400: shapes.Error, 413: shapes.Error, 415: shapes.Error, 422: shapes.Error})
     for status, shape in sorted(responses.items()):

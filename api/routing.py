@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import Role, User
 from api.auth import api_token_required
-from api.http import ApiError, field_error, json_body
+from api.http import ApiError, field_error, json_object, request_body
 from common.errors import RecordGone
 from common.text import text_is_storable
 
@@ -143,7 +143,7 @@ _EXPECTED = re.compile(r"^Expected `(?P<type>[^`]+)`, got `(?P<got>[^`]+)`$")
 def read(request, shape: type, *, max_bytes: int = BODY_MAX_BYTES) -> Any:
     """The request's body as `shape`; a 400/413/415 when it isn't JSON, a 422 naming the field when it
     doesn't fit the shape or holds text that can't be stored."""
-    data = json_body(request, max_bytes=max_bytes)
+    data = json_object(request_body(request, max_bytes=max_bytes))
     # No text a database can't keep gets further: a NUL or a lone surrogate fails an INSERT (and a JSON
     # column refuses the whole document for one of them).
     if found := unstorable_field(data, ""):

@@ -1,8 +1,8 @@
 """Users, Zendesk's way: GET/POST /api/v2/users, GET/PUT/DELETE users/{id}, show_many, me, search,
 create_or_update, related, tags, and the bulk create_many/update_many/destroy_many (background jobs).
 
-The merge endpoint (PUT users/{id}/merge with {"user": {"id": target}}) has its request shape (MergeBody) and
-waits for the merge service of the customer-merge feature; it is not routed yet.
+PUT users/{id}/merge with {"user": {"id": target}} merges the path's customer into the target, through the
+same merge service as the profile page's Merge (no preview: an integration confirms nothing).
 """
 
 import msgspec
@@ -33,6 +33,7 @@ from api.routing import (
 )
 from api.user_writes import user_apply, user_create, user_matching, user_plan
 from custom_fields.values import custom_fields_visible
+from profiles.merge import MergeRefused, customer_merge
 from profiles.models import Organization, OrganizationMembership
 from profiles.selectors import customers_search
 from profiles.services import CustomerHasTickets, customer_delete, customer_tags_change
@@ -51,6 +52,7 @@ users_update_many = Resource("users/update_many", "users_update_many", "Users")
 users_destroy_many = Resource("users/destroy_many", "users_destroy_many", "Users")
 user_related = Resource("users/<id:user_id>/related", "user_related", "Users")
 user_tags = Resource("users/<id:user_id>/tags", "user_tags", "Users")
+user_merge = Resource("users/<id:user_id>/merge", "user_merge", "Users")
 
 
 # Reading
@@ -253,6 +255,26 @@ def user_delete(request, user_id: int):
     except CustomerHasTickets:
         raise invalid(field_error("id", "HasTickets", _("This customer has tickets; they can't be deleted."))) from None
     return no_content()
+
+
+@user_merge.operation(
+    "PUT",
+    "Merge the user into another end user (the target is kept): their tickets, identities, organizations, "
+    "events, tags and custom field values move to it",
+    body=shapes.MergeBody,
+    responses={200: shapes.UserEnvelope, 404: shapes.Error, 422: shapes.Error, 403: shapes.Error},
+)
+def user_merge_into(request, user_id: int):
+    source = find_user(request, user_id)
+    body = read(request, shapes.MergeBody)
+    target = user_rows(request.account).filter(pk=body.user.id).first()
+    if target is None:
+        raise not_found("user.id")
+    try:
+        customer_merge(source=source, target=target, actor=request.api_actor)
+    except MergeRefused as refused:
+        raise invalid(field_error("user.id", "MergeRefused", refused.message)) from None
+    return _one(request, find_user(request, target.pk))
 
 
 def forbidden_team():

@@ -100,9 +100,18 @@ def _typed(value, kind: type):
 
 
 def _key_type(queryset: QuerySet, name: str) -> type:
-    """The Python type of a key's values: of the model's column, or of an annotation (a computed sort key)."""
+    """The Python type of a key's values: of the model's column (across relations: "user__name"), or of an
+    annotation (a computed sort key)."""
     annotation = queryset.query.annotations.get(name)
-    field = annotation.output_field if annotation is not None else queryset.model._meta.get_field(name)
+    if annotation is not None:
+        field = annotation.output_field
+    else:
+        model, *path, last = [queryset.model, *name.split("__")]
+        for part in path:
+            model = model._meta.get_field(part).related_model
+        field = model._meta.get_field(last)
+        if field.is_relation and not field.many_to_many:  # "user_id" or "user": the key is its id
+            field = field.target_field
     if isinstance(field, models.DateTimeField):
         return datetime.datetime
     if isinstance(field, (models.IntegerField, models.AutoField)):

@@ -83,6 +83,48 @@ def _counts_add(deltas: Mapping[tuple[int, int], int]) -> None:
         )
 
 
+def lookup_references_count(*, account: Account, target: str, record_id: int) -> int:
+    """How many lookup values of the account's records name record `record_id` of kind `target` (inactive
+    fields too: their values are kept), read from the counts, never from the records."""
+    counts = LookupCount.objects.filter(
+        field__account=account, field__type=FieldType.LOOKUP, field__lookup_target=target, target_id=record_id
+    )
+    return sum(counts.values_list("total", flat=True))
+
+
+def lookup_references_repoint(*, account: Account, target: str, from_id: int, to_id: int) -> int:
+    """Make every lookup value naming record `from_id` (of kind `target`) name `to_id` instead (two records
+    merged into one), in the caller's transaction, links and counts with them; returns how many values
+    changed. Only the records that name it are read (through the links), locked in id order."""
+    fields = {f.pk: f for f in CustomField.objects.filter(account=account, type=FieldType.LOOKUP, lookup_target=target)}
+    links = list(LookupLink.objects.filter(field_id__in=list(fields), target_id=from_id).order_by("source_id"))
+    if not links:
+        return 0
+    by_kind: dict[str, dict[int, list[CustomField]]] = {}
+    for link in links:
+        field = fields[link.field_id]
+        by_kind.setdefault(field.object_type, {}).setdefault(link.source_id, []).append(field)
+    for kind, sources in by_kind.items():
+        model = apps.get_model(RECORD_MODELS[kind])
+        rows = list(
+            model.objects.select_for_update()
+            .filter(account=account, pk__in=list(sources))
+            .order_by("pk")
+            .only("pk", "custom_fields")
+        )
+        for row in rows:
+            for field in sources[row.pk]:
+                if row.custom_fields.get(field.key) == from_id:
+                    row.custom_fields[field.key] = to_id
+        model.objects.bulk_update(rows, ["custom_fields"], batch_size=500)
+    LookupLink.objects.filter(pk__in=[link.pk for link in links]).update(target_id=to_id)
+    moved = Counter(link.field_id for link in links)
+    deltas = {(field_id, from_id): -n for field_id, n in moved.items()}
+    deltas.update({(field_id, to_id): n for field_id, n in moved.items()})
+    _counts_add(deltas)
+    return len(links)
+
+
 @transaction.atomic
 def lookup_links_rebuild(*, account: Account) -> int:
     """Remake every link and count of the account's lookup fields from the records' values; a value naming

@@ -17,7 +17,6 @@ import re2
 from django.apps import apps
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -371,44 +370,3 @@ def custom_field_display(
     if field.type == FieldType.LOOKUP:
         return (labels or {}).get(field.lookup_target, {}).get(value) or f"#{value}"
     return str(value)
-
-
-# References: lookup values naming a record --------------------------------------------------------
-
-
-def _records_naming(account: Account, target: str, record_id: int) -> list:
-    """For each kind of record with lookup fields pointing at `target` records, the queryset of those
-    naming `record_id` (any of the fields), and the keys of those fields. Inactive fields count too:
-    their values are kept, and come back with them."""
-    keys: dict[str, list[str]] = {}
-    lookups = CustomField.objects.filter(account=account, type=FieldType.LOOKUP, lookup_target=target)
-    for object_type, key in lookups.values_list("object_type", "key"):
-        keys.setdefault(object_type, []).append(key)
-    found = []
-    for object_type, object_keys in keys.items():
-        naming = Q()
-        for key in object_keys:  # keys are [a-z][a-z0-9_]*, checked when the field was created
-            naming |= Q(**{f"custom_fields__{key}": record_id})
-        records = apps.get_model(RECORD_MODELS[object_type]).objects.filter(account=account).filter(naming)
-        found.append((records, object_keys))
-    return found
-
-
-def custom_field_references_count(*, account: Account, target: str, record_id: int) -> int:
-    """How many records of the account hold a lookup value naming record `record_id` of kind `target`."""
-    return sum(records.count() for records, _keys in _records_naming(account, target, record_id))
-
-
-def custom_field_references_repoint(*, account: Account, target: str, from_id: int, to_id: int) -> int:
-    """Make every lookup value naming record `from_id` (of kind `target`) name `to_id` instead, in the
-    caller's transaction (two records merged into one); returns how many records changed."""
-    changed = 0
-    for records, keys in _records_naming(account, target, from_id):
-        rows = list(records.only("pk", "custom_fields"))
-        for row in rows:
-            for key in keys:
-                if row.custom_fields.get(key) == from_id:
-                    row.custom_fields[key] = to_id
-        records.model.objects.bulk_update(rows, ["custom_fields"], batch_size=500)
-        changed += len(rows)
-    return changed

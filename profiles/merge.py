@@ -44,13 +44,12 @@ from activity.selectors import timeline_event_count
 from activity.services import event_record
 from common.errors import RecordGone
 from common.tags import merge_tags
-from custom_fields.models import CustomField, FieldObject
+from custom_fields.models import CustomField, FieldObject, FieldType
+from custom_fields.relations import lookup_links_update, lookup_references_count, lookup_references_repoint
 from custom_fields.values import (
     FORM_PREFIX,
     custom_field_display,
     custom_field_lookup_labels,
-    custom_field_references_count,
-    custom_field_references_repoint,
     custom_field_visible_to,
     custom_field_writable_by,
     custom_fields_of,
@@ -311,7 +310,7 @@ def _preview(source: User, target: User, actor: User) -> MergePreview:
         tickets_requested=tickets["requested"],
         tickets_ccd=tickets["ccd"],
         events=timeline_event_count(customer=source),
-        references=custom_field_references_count(account=actor.account, target="user", record_id=source.pk),
+        references=lookup_references_count(account=actor.account, target="user", record_id=source.pk),
         token=hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:40],
         _hidden_custom=hidden,
     )
@@ -370,7 +369,7 @@ def customer_merge(
     moved = {"identities": _move_identities(preview, source, target, now)}
     moved["organizations"] = _move_memberships(preview, source, target)
     moved.update({f"tickets_{kind}": n for kind, n in tickets_move(source=source, target=target).items()})
-    moved["references"] = custom_field_references_repoint(
+    moved["references"] = lookup_references_repoint(
         account=actor.account, target="user", from_id=source.pk, to_id=target.pk
     )
     moved["events"] = preview.events
@@ -397,6 +396,13 @@ def customer_merge(
         last_login=target.last_login,
         updated_at=now,
     )
+    # The Related tab reads lookup values through their links: the kept customer's are now `custom`, and the
+    # merged-away customer points at nobody any more.
+    user_lookups = list(
+        CustomField.objects.filter(account=actor.account, object_type=FieldObject.USER, type=FieldType.LOOKUP)
+    )
+    lookup_links_update(source_id=target.pk, fields=user_lookups, values=target.custom_fields)
+    lookup_links_update(source_id=source.pk, fields=user_lookups, values={})
 
     chosen = {f.name: sides[f.name] for f in preview.choices}
     event_record(

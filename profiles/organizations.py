@@ -20,11 +20,11 @@ from activity.services import event_record
 from common.errors import RecordGone
 from common.keyset import KeysetPage, paginate
 from common.tags import normalize_tags
-from custom_fields.merge import custom_values_write, record_merge
-from custom_fields.models import CustomField, FieldObject
-from custom_fields.values import FORM_PREFIX
 from common.text import text_is_storable
-from custom_fields.values import custom_field_values_apply
+from custom_fields.merge import custom_values_write, record_merge
+from custom_fields.models import CustomField, FieldObject, FieldType
+from custom_fields.relations import lookup_links_update
+from custom_fields.values import FORM_PREFIX
 from profiles.locking import customer_lock
 from profiles.models import Organization, OrganizationMembership
 
@@ -211,8 +211,19 @@ ORGANIZATION_FIELDS = ("name", "domains", "details", "notes", "tags")
 _DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}")
 
 
-class OrganizationNameTaken(Exception):
-    """Another organization of the account already has this name; nothing was written."""
+class OrganizationInvalid(Exception):
+    """An organization the rules refuse; `errors` maps each field to its message. Nothing was written."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class OrganizationNameTaken(OrganizationInvalid):
+    """Another organization of the account already has this name (whatever the case); nothing was written."""
+
+    def __init__(self, name: str):
+        super().__init__({"name": _("An organization called %(name)s already exists.") % {"name": name}})
 
 
 def organization_domains_clean(text: str) -> str:
@@ -261,15 +272,18 @@ def organization_update(
     organization: Organization,
     actor: User,
     changes: dict,
-    originals: dict,
+    originals: dict | None = None,
     custom_changes: dict | None = None,
     custom_originals: dict | None = None,
     definitions: list[CustomField] | None = None,
 ) -> OrganizationSave:
-    """Save what this agent changed on an organization since the form was loaded, merged with whatever
-    another agent saved meanwhile: a field both changed differently raises EditConflict, a name another
-    organization has raises OrganizationNameTaken, and then nothing is written. Records an audit entry
-    (an organization has no timeline of its own)."""
+    """Save what this agent changed on an organization since the form was loaded (`originals`; none given,
+    as from the API: no conflict check), merged with whatever another agent saved meanwhile: a field both
+    changed differently raises EditConflict, a bad value OrganizationInvalid, a name another organization
+    has OrganizationNameTaken, and then nothing is written. `custom_changes` are cleaned already. Records an
+    audit entry (an organization has no timeline of its own)."""
+    changes = _organization_clean({k: v for k, v in changes.items() if k in ORGANIZATION_FIELDS})
+    originals = originals or {}
     locked = Organization.objects.select_for_update().filter(pk=organization.pk, account_id=actor.account_id).first()
     if locked is None:
         raise RecordGone(f"organization {organization.pk} is not in account {actor.account_id}")
@@ -290,8 +304,7 @@ def organization_update(
     current, touched, stored, custom = merged.current, merged.touched, merged.stored, merged.custom
     if not touched and not custom.touched:
         return OrganizationSave(locked)
-    name_taken = Organization.objects.filter(account_id=locked.account_id, name=touched.get("name"))
-    if "name" in touched and name_taken.exclude(pk=locked.pk).exists():
+    if "name" in touched and _name_taken(locked.account_id, touched["name"], exclude=locked.pk):
         raise OrganizationNameTaken(touched["name"])
     for name, value in touched.items():
         setattr(locked, name, value)
@@ -337,17 +350,6 @@ def _describe(organization: Organization) -> dict:
 # Organizations themselves
 
 
-class OrganizationInvalid(Exception):
-    """An organization the rules refuse; `errors` maps each field to its message. Nothing was written."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-_ORGANIZATION_FIELDS = ("name", "domains", "details", "notes", "tags")
-
-
 def _organization_clean(values: dict) -> dict:
     cleaned, errors = {}, {}
     for name, value in values.items():
@@ -359,7 +361,10 @@ def _organization_clean(values: dict) -> dict:
             elif len(text) > 255:
                 errors["name"] = _("Keep this under %(max)s characters.") % {"max": 255}
         elif name == "domains":
-            text = " ".join(dict.fromkeys(d.strip().lower().lstrip("@") for d in text.replace(",", " ").split()))
+            try:
+                text = organization_domains_clean(text)
+            except ValidationError as error:
+                errors[name] = error.messages[0]
         elif name == "tags":
             text = normalize_tags(text)
         if not text_is_storable(text):
@@ -376,7 +381,7 @@ def _name_taken(account_id: int, name: str, exclude: int | None = None) -> bool:
 
 
 def _name_taken_error(name: str) -> OrganizationInvalid:
-    return OrganizationInvalid({"name": _("An organization called %(name)s already exists.") % {"name": name}})
+    return OrganizationNameTaken(name)
 
 
 @transaction.atomic
@@ -405,6 +410,11 @@ def organization_create(
             )
     except IntegrityError:  # created by someone else since we looked
         raise _name_taken_error(values["name"]) from None
+    if organization.custom_fields:  # the Related tab reads lookup values through their links
+        fields = CustomField.objects.filter(
+            account=account, object_type=FieldObject.ORGANIZATION, key__in=list(organization.custom_fields)
+        )
+        lookup_links_update(source_id=organization.pk, fields=fields, values=organization.custom_fields)
     audit_record(
         account=account,
         actor=actor,
@@ -413,44 +423,6 @@ def organization_create(
         after={**values, "custom_fields": organization.custom_fields},
     )
     return organization
-
-
-@transaction.atomic
-def organization_update(
-    *, organization: Organization, actor: User, changes: dict, custom_changes: dict | None = None
-) -> list[str]:
-    """Change an organization's name, domains, details, notes or tags (`changes`) and custom field values
-    (`custom_changes`, cleaned already; None empties one); returns what changed. Raises OrganizationInvalid."""
-    locked = Organization.objects.select_for_update().get(pk=organization.pk, account_id=organization.account_id)
-    values = _organization_clean({k: v for k, v in changes.items() if k in _ORGANIZATION_FIELDS})
-    changed = [k for k, v in values.items() if getattr(locked, k) != v]
-    if "name" in changed and _name_taken(locked.account_id, values["name"], exclude=locked.pk):
-        raise _name_taken_error(values["name"])
-    before = {k: getattr(locked, k) for k in changed}
-    stored = dict(locked.custom_fields or {})
-    custom = {k: v for k, v in (custom_changes or {}).items() if stored.get(k) != v}
-    for k in changed:
-        setattr(locked, k, values[k])
-    if custom:
-        locked.custom_fields = custom_field_values_apply(stored, custom)
-    if not changed and not custom:
-        return []
-    try:
-        with transaction.atomic():
-            locked.save(update_fields=[*changed, *(["custom_fields"] if custom else []), "updated_at"])
-    except IntegrityError:
-        raise _name_taken_error(values["name"]) from None
-    for k in [*changed, "custom_fields", "updated_at"]:
-        setattr(organization, k, getattr(locked, k))
-    audit_record(
-        account=locked.account,
-        actor=actor,
-        action="organization.updated",
-        target=locked,
-        before={**before, **{f"cf_{k}": stored.get(k) for k in custom}},
-        after={**{k: values[k] for k in changed}, **{f"cf_{k}": v for k, v in custom.items()}},
-    )
-    return changed + [f"cf_{k}" for k in custom]
 
 
 @transaction.atomic
@@ -466,6 +438,10 @@ def organization_delete(*, organization: Organization, actor: User) -> None:
         actor=actor,
         action="organization.deleted",
         target=locked,
-        before={k: getattr(locked, k) for k in _ORGANIZATION_FIELDS},
+        before={k: getattr(locked, k) for k in ORGANIZATION_FIELDS},
     )
+    lookups = CustomField.objects.filter(
+        account_id=locked.account_id, object_type=FieldObject.ORGANIZATION, type=FieldType.LOOKUP
+    )
+    lookup_links_update(source_id=locked.pk, fields=lookups, values={})  # it points at nobody any more
     locked.delete()

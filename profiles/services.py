@@ -10,7 +10,8 @@ from accounts.services import audit_record
 from activity.services import event_record
 from common.tags import normalize_tags
 from custom_fields.merge import custom_values_write, record_merge
-from custom_fields.models import CustomField, FieldObject
+from custom_fields.models import CustomField, FieldObject, FieldType
+from custom_fields.relations import lookup_links_update
 from custom_fields.values import FORM_PREFIX
 from profiles.identities import IdentityError, identity_add
 from profiles.locking import customer_lock
@@ -282,4 +283,11 @@ def customer_delete(*, customer: User, actor: User) -> None:
         target=locked,
         before={"name": locked.name, "email": locked.email, "external_id": locked.external_id},
     )
+    _lookup_links_drop(source_id=locked.pk, account_id=locked.account_id, object_type=FieldObject.USER)
     locked.delete()
+
+
+def _lookup_links_drop(*, source_id: int, account_id: int, object_type: str) -> None:
+    """A record about to be deleted points at nobody any more (the Related tab's counts follow)."""
+    fields = CustomField.objects.filter(account_id=account_id, object_type=object_type, type=FieldType.LOOKUP)
+    lookup_links_update(source_id=source_id, fields=fields, values={})

@@ -9,7 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
+import api.urls  # noqa: F401 - importing it declares every resource of the API
 from accounts.services import account_set_customer_profile, api_token_create
+from api.routing import Resource
 from demo.factories import CustomFieldFactory, IdentityFactory, MembershipFactory, TicketFactory
 from profiles.verification import verification_token_make
 from tests.conftest import client_for
@@ -25,6 +27,7 @@ def url_patterns(patterns=None, prefix="", namespace=None):
 
 
 PUBLIC, SIGNED_IN, TEAM, ADMIN, END_USER, API = "public", "signed in", "team", "admin", "end user", "api"
+NO_SUCH_API = "no such API endpoint"  # /api/v2/ and anything under it no resource claims: a JSON 404
 # Who may use each URL.
 ACCESS = {
     "accounts:home": PUBLIC,  # sends each person to their own place, or to sign-in
@@ -47,17 +50,26 @@ ACCESS = {
     "profiles:membership_add": TEAM,
     "profiles:membership_action": TEAM,
     "profiles:experience": TEAM,
+    "profiles:organization": TEAM,
+    "profiles:new_ticket": TEAM,
+    "profiles:merge": TEAM,
     "custom_fields:lookup": TEAM,
     "tickets:ticket": TEAM,
+    "tickets:fields_save": TEAM,
     "portal:home": END_USER,
     "portal:new_request": END_USER,
     "verification:confirm": PUBLIC,  # the signed token in the link is the credential
     "api:user_profile_events": API,
     "api:user_profile_events_many": API,
     "api:user_events": API,
+    "api:openapi": PUBLIC,  # the API's description, public like the original's reference
+    "api:None": NO_SUCH_API,
+    # Every resource of the API v2 is declared through api.routing, whose views take an API token only
+    # (with and without ".json").
+    **{f"api:{name}": API for resource in Resource.registry for name in (resource.name, f"{resource.name}_json")},
 }
 # Parameters naming one of Acme's records: another account's agent must find none of them (a 404).
-RECORDS = {"user_id", "identity_id", "membership_id", "ticket_id", "token_id", "field_id"}
+RECORDS = {"user_id", "identity_id", "membership_id", "ticket_id", "token_id", "field_id", "organization_id"}
 
 
 @pytest.fixture
@@ -65,10 +77,14 @@ def acme_world(acme, alice, bob, carol):
     """One of each record of Acme's that a URL can name."""
     account_set_customer_profile(account=acme, actor=alice, enabled=True)
     work = IdentityFactory(user=carol, value="carol.work@example.com", verified=False)
+    membership = MembershipFactory(user=carol, organization__account=acme)
     return {
         "user_id": carol.pk,
         "identity_id": work.pk,
-        "membership_id": MembershipFactory(user=carol, organization__account=acme).pk,
+        "membership_id": membership.pk,
+        "organization_id": membership.organization_id,
+        "option_id": 1,
+        "job_id": "no-such-job",
         "ticket_id": TicketFactory(account=acme, requester=carol, submitter=carol).pk,
         "token_id": api_token_create(account=acme, actor=alice, name="Shop")[0].pk,
         "field_id": CustomFieldFactory(account=acme, object_type="user").pk,
@@ -111,6 +127,9 @@ def violation(level: str, role: str, names_record: bool, response) -> str | None
     status = response.status_code
     if status >= 500:
         return f"answered {status}"
+    if level == NO_SUCH_API:
+        json = response["Content-Type"] == "application/json"
+        return None if status == 404 and json else f"answered {status} ({response['Content-Type']})"
     if level == API:  # a session is no API credential, whoever holds it
         json = response["Content-Type"] == "application/json"
         return None if status in (401, 405) and json else f"answered {status} ({response['Content-Type']})"

@@ -25,6 +25,10 @@ WITHOUT_ACCOUNT_ID = {
     "activity.EventKind": "one customer's (source, type) tally; unique per customer, who belongs to one account",
     "tickets.TicketCC": "a person copied on a ticket; unique per (user, ticket), both of one account",
     "tickets.Comment": "a ticket's comment; no unique key of its own",
+    "custom_fields.LookupLink": "a record's lookup value read backwards; unique per (field, target, source), the "
+    "field being one account's",
+    "custom_fields.LookupCount": "how many records' field names a target; unique per (field, target), the field "
+    "being one account's",
 }
 
 

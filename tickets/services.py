@@ -15,6 +15,7 @@ from common.errors import RecordGone
 from common.tags import merge_tags, normalize_tags
 from custom_fields.merge import CustomValueChange, custom_values_write, record_merge
 from custom_fields.models import CustomField, FieldObject
+from custom_fields.relations import lookup_links_update
 from custom_fields.values import FORM_PREFIX
 from tickets.events import ticket_requested_event, ticket_solved_event
 from tickets.models import Comment, Priority, Status, Ticket, TicketCC, TicketType
@@ -76,6 +77,11 @@ def ticket_create(
         created_at=now,
         updated_at=now,
     )
+    if ticket.custom_fields:  # the Related tab reads lookup values through their links
+        fields = CustomField.objects.filter(
+            account_id=requester.account_id, object_type=FieldObject.TICKET, key__in=list(ticket.custom_fields)
+        )
+        lookup_links_update(source_id=ticket.pk, fields=fields, values=ticket.custom_fields)
     copied = list({person.pk: person for person in ccs if person.pk != requester.pk}.values())
     TicketCC.objects.bulk_create([TicketCC(ticket=ticket, user=person) for person in copied])
     if description:
@@ -290,8 +296,13 @@ def ticket_update(*, ticket: Ticket, actor: User, changes: dict) -> list[str]:
     for name in changed:
         setattr(locked, name, after[name])
         setattr(ticket, name, after[name])
+    if "assignee" in changed:  # the tickets tab sorts by the name kept beside the assignee
+        locked.assignee_name = ticket.assignee_name = after["assignee"].name if after["assignee"] else ""
+        changed_columns = [*changed, "assignee_name"]
+    else:
+        changed_columns = changed
     locked.updated_at = ticket.updated_at = now
-    locked.save(update_fields=[*changed, "updated_at"])
+    locked.save(update_fields=[*changed_columns, "updated_at"])
 
     def plain(name, value):
         return value.pk if name == "assignee" and value is not None else value

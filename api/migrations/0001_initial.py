@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='JobStatus',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(max_length=32, unique=True)),
+                ('public_id', models.CharField(max_length=32)),
                 ('job_type', models.CharField(max_length=64)),
                 ('status', models.CharField(choices=[('queued', 'Queued'), ('working', 'Working'), ('completed', 'Completed'), ('failed', 'Failed')], default='queued', max_length=16)),
                 ('items', models.JSONField(default=list)),
@@ -32,5 +32,8 @@ class Migration(migrations.Migration):
                 ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.account')),
                 ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('account', 'public_id'), name='job_status_public_id_unique')],
+            },
         ),
     ]

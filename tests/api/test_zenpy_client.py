@@ -188,3 +188,23 @@ def test_zenpy_pages_through_250_users_by_cursor(world):
 
     assert len(seen) == 250 == len(set(seen))
     assert seen == sorted(seen)
+
+
+def test_zenpy_merges_a_customer_into_another_through_the_merge_service(world):
+    zenpy, acme = world["zenpy"], world["account"]
+    kept = UserFactory(account=acme, name="Camille Martin", email="camille@example.com")
+    duplicate = UserFactory(account=acme, name="C. Martin", email="c.martin@example.net")
+    TicketFactory(account=acme, requester=duplicate, submitter=duplicate, subject="Old request")
+
+    merged = zenpy.users.merge(duplicate.pk, kept.pk)
+
+    duplicate.refresh_from_db()
+    assert merged.id == kept.pk and duplicate.merged_into_id == kept.pk
+    assert list(Ticket.objects.filter(requester=kept).values_list("subject", flat=True)) == ["Old request"]
+    assert set(Identity.objects.filter(user=kept).values_list("value", flat=True)) == {
+        "camille@example.com",
+        "c.martin@example.net",
+    }
+    assert Event.objects.filter(customer=kept, type="user_merged").exists()
+    with pytest.raises(APIException):  # a team member can't be merged
+        zenpy.users.merge(world["alice"].pk, kept.pk)

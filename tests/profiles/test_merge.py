@@ -13,6 +13,7 @@ from activity.selectors import EventFilter, event_kinds_for_customer, events_for
 from activity.services import event_record
 from common.errors import RecordGone
 from custom_fields.models import CustomField
+from custom_fields.relations import lookup_links_rebuild
 from demo.factories import (
     CustomFieldFactory,
     IdentityFactory,
@@ -83,6 +84,7 @@ def pair(acme, bob, carol, camille, fields):
     event_record(customer=camille, source="Shop", type="order_placed", description="Order")
     event_record(customer=camille, source="Billing", type="invoice_paid", description="Paid")
     User.objects.filter(pk=erin.pk).update(custom_fields={"manager": carol.pk})
+    lookup_links_rebuild(account=acme)  # values written around the services: the Related tab's links follow
     return {"carol": carol, "camille": camille, "erin": erin, "tickets": (carols, camilles, erins)}
 
 
@@ -344,7 +346,7 @@ def _snapshot(*people) -> dict:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("failing", ["tickets_move", "custom_field_references_repoint", "event_record"])
+@pytest.mark.parametrize("failing", ["tickets_move", "lookup_references_repoint", "event_record"])
 def test_an_error_in_the_middle_of_a_merge_leaves_both_customers_exactly_as_before(
     monkeypatch, pair, carol, camille, bob, failing
 ):

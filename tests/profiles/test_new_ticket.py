@@ -238,5 +238,7 @@ def test_the_ticket_page_shows_its_fields_and_the_description_once(as_bob, carol
     response = as_bob.post(_url(carol), _valid(cf_product="gadget", cf_order="12345"), follow=True)
 
     page = response.content.decode()
-    assert "<dt>Product</dt><dd>Gadget</dd>" in page and "<dt>Order number</dt><dd>12345</dd>" in page
+    fields = response.context["fields_form"]  # the ticket fields card, editable, holding what was filed
+    assert (fields["cf_product"].value(), fields["cf_order"].value()) == ("gadget", "12345")
+    assert "Product" in page and "Order number" in page
     assert page.count("It stopped working on Monday.") == 1, "the description is the first comment"

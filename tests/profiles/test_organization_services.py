@@ -5,7 +5,7 @@ import pytest
 
 from accounts.models import AuditEntry
 from activity.models import Event
-from demo.factories import MembershipFactory, OrganizationFactory
+from demo.factories import CustomFieldFactory, MembershipFactory, OrganizationFactory
 from profiles.models import Organization, OrganizationMembership
 from profiles.organizations import (
     OrganizationInvalid,
@@ -36,13 +36,14 @@ def test_a_second_organization_with_the_same_name_whatever_its_case_is_refused(a
 
 def test_an_update_saves_only_what_changed_and_audits_it(acme, alice):
     organization = OrganizationFactory(account=acme, name="Shop Co", notes="old")
+    CustomFieldFactory(account=acme, object_type="organization", key="size", title="Size", type="integer")
 
     changed = organization_update(
         organization=organization, actor=alice, changes={"name": "Shop Co", "notes": "new"}, custom_changes={"size": 10}
     )
 
     organization.refresh_from_db()
-    assert changed == ["notes", "cf_size"]
+    assert changed.fields == ["notes", "cf_size"]
     assert (organization.notes, organization.custom_fields) == ("new", {"size": 10})
     assert AuditEntry.objects.get(action="organization.updated").before == {"notes": "old", "cf_size": None}
 

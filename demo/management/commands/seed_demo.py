@@ -334,13 +334,14 @@ class DemoBuilder:
         return customer
 
     def _lookups(self):
+        others = [c for c in self.customers if c not in (self.showcase, self.duplicate)]
         for org in self.orgs[:8]:
-            org.custom_fields = {"primary_contact": self.rng.choice(self.customers[:-1]).pk, "region": "emea"}
+            org.custom_fields = {"primary_contact": self.rng.choice(others).pk, "region": "emea"}
         self.orgs[0].custom_fields["primary_contact"] = self.showcase.pk  # the article's example (F8)
         for org in self.orgs[1:4]:
             org.custom_fields["parent"] = self.orgs[0].pk
         self.account.organizations.bulk_update(self.orgs[:8], ["custom_fields"])
-        others = self.rng.sample([c for c in self.customers if c not in (self.showcase, self.duplicate)], 5)
+        others = self.rng.sample(others, 5)
         for other in others:
             other.custom_fields["account_manager"] = self.showcase.pk
         User.objects.bulk_update(others, ["custom_fields"])

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0003_account_custom_fields_version'),
         ('profiles', '0003_custom_fields_move_out'),
-        ('tickets', '0002_ticket_sort_indexes'),
+        ("tickets", "0003_sorts_on_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

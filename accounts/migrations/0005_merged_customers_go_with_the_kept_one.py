@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_account_custom_fields_version'),
+        ('accounts', '0004_api_token_key_per_account'),
     ]
 
     operations = [
