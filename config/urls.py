@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.urls import include, path
 
 # /healthz, the probe for load balancers (and the benchmarks' trivial baseline), answers in
@@ -12,6 +13,8 @@ urlpatterns = [
     path("portal/", include("tickets.portal")),
     path("verify-email/", include("profiles.public_urls")),
 ]
+if apps.is_installed("devtools"):  # development and tests only: the benchmarks' trivial view
+    urlpatterns.append(path("_dev/", include("devtools.urls")))
 
 handler400 = "config.errors.bad_request"
 handler403 = "config.errors.permission_denied"

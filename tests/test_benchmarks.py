@@ -27,7 +27,7 @@ def test_the_benchmark_prints_every_case_and_every_figure_of_the_targets_table()
 
     printed = out.getvalue()
     for label in (
-        "trivial view (/healthz)",
+        "trivial view (/_dev/trivial)",
         "timeline fragment (tab panel, first page)",
         "Show 10 more at depth 10 ",
         "filter: source + type, zero matches",

@@ -63,6 +63,7 @@ ACCESS = {
     "api:user_profile_events_many": API,
     "api:user_events": API,
     "api:openapi": PUBLIC,  # the API's description, public like the original's reference
+    "devtools:trivial": PUBLIC,  # the benchmarks' baseline; development and tests only
     "api:None": NO_SUCH_API,
     # Every resource of the API v2 is declared through api.routing, whose views take an API token only
     # (with and without ".json").

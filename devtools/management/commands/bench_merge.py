@@ -99,7 +99,7 @@ class Command(BaseCommand):
         total = Event.objects.filter(customer_id__in=[source.pk, target.pk]).count()
         depths = [d for d in (10, 10_000, 990_000) if d < total]
         cases = [
-            ("trivial view (/healthz)", get("/healthz")),
+            ("trivial view (/_dev/trivial)", get("/_dev/trivial")),
             ("kept customer's page, full load (activity tab)", get(base)),
             ("kept customer's timeline fragment", get(base, **panel)),
             *[

@@ -83,7 +83,7 @@ class Command(BaseCommand):
             cursor, depth = page.next_cursor, depth + 25
 
         cases = [
-            ("trivial view (/healthz)", get("/healthz")),
+            ("trivial view (/_dev/trivial)", get("/_dev/trivial")),
             ("profile page, full load (tickets tab)", get(f"{base}?tab=tickets")),
             ("legacy profile page, full load", legacy.page(base)),
             ("profile page, full load (details tab)", get(f"{base}?tab=details")),

@@ -108,7 +108,7 @@ class Command(BaseCommand):
         depths = [d for d in (10, 10_000, 990_000) if d < total]
         cursors = {depth: _cursor_at(customer, depth) for depth in depths}
         cases = [
-            ("trivial view (/healthz)", get("/healthz")),
+            ("trivial view (/_dev/trivial)", get("/_dev/trivial")),
             ("profile page, full load (activity tab)", get(base)),
             ("timeline fragment (tab panel, first page)", get(base, **panel)),
             *[(f"Show 10 more at depth {depth:,}", get(f"{base}&after={cursors[depth]}", **more)) for depth in depths],
@@ -182,7 +182,7 @@ class Command(BaseCommand):
             singles.append(per_round / (time.perf_counter() - started))
             started = time.perf_counter()
             for _ in range(per_round):
-                plain("GET", "/healthz")
+                plain("GET", "/_dev/trivial")
             trivials.append(per_round / (time.perf_counter() - started))
         single, trivial = statistics.median(singles), statistics.median(trivials)
         single_ratio = statistics.median(s / t for s, t in zip(singles, trivials))
