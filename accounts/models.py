@@ -146,6 +146,9 @@ class ApiToken(models.Model):
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    # When the token last wrote, to the second, kept only with read replicas: its reads stay on the primary
+    # for REPLICA_PIN_SECONDS after, whichever process serves them (common/replicas.py).
+    wrote_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

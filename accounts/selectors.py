@@ -18,7 +18,8 @@ def account_for_host(host: str) -> Account | None:
 
 def account_and_token_for_host(host: str, token_hash: str | None) -> tuple[Account | None, tuple | None]:
     """The host's account (as `account_for_host`) and, in the same query, that account's active API token
-    with this hash as (id, created_by_id), or None. An API request needs both: one round trip, not two."""
+    with this hash as (id, created_by_id, wrote_at), or None. An API request needs both: one round trip, not
+    two."""
     named = subdomain_for_host(host)
     # Plain SQL: every request runs this, and building it through the ORM costs more than running it.
     sql, names, converters = _account_query(with_token=token_hash is not None)
@@ -28,13 +29,13 @@ def account_and_token_for_host(host: str, token_hash: str | None) -> tuple[Accou
     if row is None:
         return None, None
     row = list(row)
-    token = None
-    if token_hash is not None:
-        token_id, created_by_id = row[len(names) :]
-        row = row[: len(names)]
-        token = None if token_id is None else (token_id, created_by_id)
     for index, column, convert in converters:  # values as the ORM would give them (SQLite's times, for one)
         row[index] = convert(row[index], column, connection)
+    token = None
+    if token_hash is not None:
+        token_id, created_by_id, wrote_at = row[len(names) :]
+        row = row[: len(names)]
+        token = None if token_id is None else (token_id, created_by_id, wrote_at)
     return Account.from_db(connection.alias, names, row), token
 
 
@@ -66,12 +67,12 @@ def _is_ip_address(hostname: str) -> bool:
 @functools.cache
 def _account_query(*, with_token: bool) -> tuple[str, list[str], list]:
     """The named account, every column (a whole Account) with the database's converters for each;
-    optionally followed by the id and creator of its active token with a given hash."""
+    optionally followed by the id, creator and last write of its active token with a given hash."""
     fields = Account._meta.concrete_fields
     columns = ", ".join(f"account.{connection.ops.quote_name(f.column)}" for f in fields)  # the model's own names
     extra_columns = joined = ""
     if with_token:
-        extra_columns = ", token.id, token.created_by_id"
+        extra_columns = ", token.id, token.created_by_id, token.wrote_at"
         joined = (
             " LEFT JOIN accounts_apitoken token ON token.account_id = account.id"
             " AND token.secret_hash = %s AND token.revoked_at IS NULL"
@@ -81,8 +82,11 @@ def _account_query(*, with_token: bool) -> tuple[str, list[str], list]:
         "WHERE account.subdomain = %s"
     )
     converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(Account._meta.db_table)
+    converted = [(index, field, Account._meta.db_table) for index, field in enumerate(fields)]
+    if with_token:  # after the token's id and creator
+        converted.append((len(fields) + 2, ApiToken._meta.get_field("wrote_at"), ApiToken._meta.db_table))
+    for index, field, table in converted:
+        column = field.get_col(table)
         for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
             converters.append((index, column, convert))
     return sql, [f.attname for f in fields], converters

@@ -1,5 +1,6 @@
 """Token authentication and per-token rate limits for the API's views."""
 
+import datetime
 import math
 import time
 from dataclasses import dataclass
@@ -16,17 +17,20 @@ from accounts.throttles import api_auth_failed
 from accounts.tokens import presented_credentials
 from api.http import ApiError, field_error
 from common.ratelimit import window_hit
+from common.replicas import READ_METHODS, replica_reads
 
 _LAST_USED_EVERY = 60  # seconds: a token's "last used" is exact to the minute, not one write per request
 
 
 @dataclass(frozen=True, slots=True)
 class ApiCaller:
-    """Who is calling: the token, its account and the team member the app acts as (None if unknown)."""
+    """Who is calling: the token, its account and the team member the app acts as (None if unknown); when the
+    token last wrote (kept only with read replicas)."""
 
     token_id: int
     account_id: int
     actor_id: int | None
+    wrote_at: datetime.datetime | None = None
 
 
 def api_token_required(view):
@@ -42,10 +46,10 @@ def api_token_required(view):
                 error = _guessing_limited(request) or error
             return error.response()
         request.api_caller = caller
-        try:
-            response = view(request, *args, **kwargs)
-        except ApiError as error:
-            response = error.response()
+        request.last_write = caller.wrote_at.timestamp() if caller.wrote_at else None
+        response = _answer(request, view, *args, **kwargs)
+        if request.method not in READ_METHODS and response.status_code < 400:
+            _remember_write(caller)
         if limit:
             response["X-Rate-Limit"] = str(limit)
             response["X-Rate-Limit-Remaining"] = str(remaining)
@@ -53,6 +57,25 @@ def api_token_required(view):
 
     # Token auth carries no cookie, so there is no cross-site request to forge.
     return csrf_exempt(wrapper)
+
+
+@replica_reads  # every GET of the API, unless the token wrote in the last REPLICA_PIN_SECONDS
+def _answer(request, view, *args, **kwargs):
+    try:
+        return view(request, *args, **kwargs)
+    except ApiError as error:
+        return error.response()
+
+
+def _remember_write(caller: ApiCaller) -> None:
+    """With read replicas, a token that wrote reads from the primary for REPLICA_PIN_SECONDS after (an app
+    reads back the event it just posted): the time is kept on the token, to the second, so that every process
+    and server knows it."""
+    if not settings.DATABASE_REPLICAS:
+        return
+    now = timezone.now()
+    if caller.wrote_at is None or now - caller.wrote_at >= datetime.timedelta(seconds=1):
+        ApiToken.objects.filter(pk=caller.token_id).update(wrote_at=now)
 
 
 def _unauthorized() -> ApiError:
@@ -86,7 +109,7 @@ def _authenticate(request) -> ApiCaller:
     found = request.api_token_found
     if credentials is None or found is None:
         raise _unauthorized()
-    token_id, actor_id = found
+    token_id, actor_id, wrote_at = found
     account_id = request.account.id
     if credentials.email is not None:
         actor_id = (
@@ -101,7 +124,7 @@ def _authenticate(request) -> ApiCaller:
     # Once a minute per process (the cache is each process's own memory): exact enough for "last used".
     if cache.add(f"api-token-used:{token_id}", True, _LAST_USED_EVERY):
         ApiToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())
-    return ApiCaller(token_id=token_id, account_id=account_id, actor_id=actor_id)
+    return ApiCaller(token_id=token_id, account_id=account_id, actor_id=actor_id, wrote_at=wrote_at)
 
 
 def _spend(caller: ApiCaller) -> tuple[int, int]:

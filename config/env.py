@@ -106,6 +106,10 @@ def env_database(name: str, sqlite_path: str) -> dict:
     raw = os.environ.get(name)
     if not raw:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_path}
+    return _database(name, raw)
+
+
+def _database(name: str, raw: str) -> dict:
     scheme = urlsplit(raw).scheme
     if scheme not in {"postgres", "postgresql", "pgsql", "sqlite"}:
         raise ConfigError(name, f"must be a postgres:// or sqlite:// URL, got scheme {scheme!r}")
@@ -123,6 +127,32 @@ def env_database(name: str, sqlite_path: str) -> dict:
     if scheme != "sqlite" and env_bool("DATABASE_PREPARED_STATEMENTS", True):
         config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=3)
     return config
+
+
+def env_database_replicas(name: str, primary: dict) -> dict[str, dict]:
+    """Streaming replicas of the primary, from comma-separated postgres:// URLs: {"replica1": config, …}
+    ({} when unset). Each names the primary's database (a streaming replica holds all of them)."""
+    urls = env_list(name, [])
+    if not urls:
+        return {}
+    if primary["ENGINE"] != "django.db.backends.postgresql":
+        raise ConfigError(name, "needs DATABASE_URL on PostgreSQL: replicas are PostgreSQL's streaming replicas")
+    replicas = {}
+    for number, url in enumerate(urls, start=1):
+        scheme = urlsplit(url).scheme
+        if scheme not in {"postgres", "postgresql", "pgsql"}:
+            raise ConfigError(name, f"must be postgres:// URLs separated by commas, got scheme {scheme!r}")
+        config = _database(name, url)
+        if config["NAME"] != primary["NAME"]:
+            raise ConfigError(
+                name, f"must name the primary's database {primary['NAME']!r} (a streaming replica holds the same)"
+            )
+        # A replica that doesn't answer costs a request at most this much before reads go to the primary.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+        # Tests never create a database there: a replica can't, and it holds the primary's anyway.
+        config["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica{number}"] = config
+    return replicas
 
 
 def is_testing() -> bool:

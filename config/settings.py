@@ -7,9 +7,11 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
+    ConfigError,
     env_bool,
     env_choice,
     env_database,
+    env_database_replicas,
     env_header,
     env_int,
     env_list,
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.AccountMiddleware",
+    "common.replicas.ReplicaPinMiddleware",  # only with replicas: who just wrote reads from the primary
     "accounts.middleware.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -99,6 +102,25 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", str(BASE_DIR / "db.sqlite3"))}
+# Streaming replicas of that database (comma-separated URLs; none by default). With them, the profile page's
+# and the API's GET requests read from a healthy replica; every write, transaction and read inside a write,
+# and whoever wrote in the last REPLICA_PIN_SECONDS, stay on the primary (common/replicas.py).
+DATABASES.update(env_database_replicas("DATABASE_REPLICA_URLS", DATABASES["default"]))
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["common.replicas.ReplicaRouter"]
+# A replica whose data is older than this (or that doesn't answer) is skipped until it catches up; each
+# process checks at most once a second. Whoever wrote reads from the primary this long after, so it must
+# cover the most a replica may lag plus that second: nobody ever reads a replica that hasn't their write.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 4)
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", REPLICA_MAX_LAG_SECONDS + 1)
+if REPLICA_MAX_LAG_SECONDS < 1:
+    raise ConfigError("REPLICA_MAX_LAG_SECONDS", f"must be 1 or more seconds, not {REPLICA_MAX_LAG_SECONDS}")
+if REPLICA_PIN_SECONDS < REPLICA_MAX_LAG_SECONDS + 1:
+    raise ConfigError(
+        "REPLICA_PIN_SECONDS",
+        f"must be at least REPLICA_MAX_LAG_SECONDS + 1 ({REPLICA_MAX_LAG_SECONDS + 1}), not {REPLICA_PIN_SECONDS}: "
+        "else someone could read a replica that hasn't got their write yet",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -196,8 +218,6 @@ EMAIL_VERIFICATION_LINK_DAYS = env_int("EMAIL_VERIFICATION_LINK_DAYS", 7)
 # Region assumed for phone numbers typed without a "+country" prefix; empty means "+" is required.
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "FR").upper()
 if PHONE_DEFAULT_REGION and PHONE_DEFAULT_REGION not in phonenumbers.SUPPORTED_REGIONS:
-    from config.env import ConfigError
-
     raise ConfigError(
         "PHONE_DEFAULT_REGION", f"must be a region code such as FR or US (or empty), got {PHONE_DEFAULT_REGION!r}"
     )
@@ -232,8 +252,6 @@ EVENTS_ASYNCHRONOUS_COMMIT = env_bool("EVENTS_ASYNCHRONOUS_COMMIT", True)
 # their partitions are dropped by `manage.py event_partitions` (PostgreSQL); older events are refused.
 EVENT_RETENTION_MONTHS = env_int("EVENT_RETENTION_MONTHS", 0)
 if EVENT_RETENTION_MONTHS < 0:
-    from config.env import ConfigError
-
     raise ConfigError(
         "EVENT_RETENTION_MONTHS", f"must be 0 (keep all) or a number of months, not {EVENT_RETENTION_MONTHS}"
     )

@@ -21,6 +21,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Role
+from common.replicas import primary_reads
 from common.text import text_is_storable
 from custom_fields.lookups import lookup_labels, lookup_resolve
 from custom_fields.models import AgentAccess, CustomField, FieldObject, FieldType
@@ -97,7 +98,9 @@ def _active_fields(account: Account, object_type: str | None) -> list[CustomFiel
         active = CustomField.objects.filter(account=account, active=True)
         if object_type is not None:
             active = active.filter(object_type=object_type)
-        rows = list(active.order_by("object_type", "position", "id").values())
+        # From the primary, as the version was: a replica a moment behind would keep old definitions under it.
+        with primary_reads():
+            rows = list(active.order_by("object_type", "position", "id").values())
         cache.set(key, rows, _DEFINITIONS_KEPT_FOR)
     return [CustomField(**row) for row in rows]
 

@@ -5,12 +5,13 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from accounts.models import Account, Role, User
 from common.keyset import KeysetPage, paginate
+from common.replicas import read_alias
 from profiles.models import Identity, IdentityType, OrganizationMembership
 from profiles.organizations import memberships_for_customer
 from tickets.selectors import ticket_count_annotations, ticket_counts_for_customer
@@ -62,7 +63,7 @@ def _indexed_candidates(account: Account, query: str) -> set[int] | None:
         "digits": f"%{terms.digits}%" if terms.digits else None,  # NULL: LIKE matches nothing
         "limit": SEARCH_CANDIDATES + 1,
     }
-    with connection.cursor() as cursor:
+    with connections[read_alias(User)].cursor() as cursor:  # the replica the rest of the search reads, if any
         cursor.execute(_CANDIDATES, params)
         rows = cursor.fetchall()
     # Rows, not distinct ids, tell whether the limit cut the list short (one person may match twice).

@@ -5,12 +5,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.decorators import team_member_required
 from accounts.services import team_member_set_profile_preference
+from common.replicas import replica_reads
 from profiles.forms import CustomerSearchForm
 from profiles.page import ProfilePage
 from profiles.selectors import customers_search
 
 
 @team_member_required
+@replica_reads
 @vary_on_headers("HX-Request")
 def customer_search(request):
     form = CustomerSearchForm(request.GET)
@@ -25,6 +27,7 @@ def customer_search(request):
 
 
 @team_member_required
+@replica_reads
 @vary_on_headers("HX-Request", "HX-Target")
 def customer_page(request, user_id: int):
     """The customer's profile: the new page for members who opted in (account permitting), else the legacy one."""

@@ -40,6 +40,9 @@ def _production_env() -> dict[str, str]:
         ("DEBUG", "maybe"),
         ("EMAIL_BACKEND", "carrier-pigeon"),
         ("EMAIL_PORT", "twenty-five"),
+        ("DATABASE_REPLICA_URLS", "postgres://replica.internal/helpdesk"),  # the primary is SQLite here
+        ("REPLICA_MAX_LAG_SECONDS", "0"),
+        ("REPLICA_PIN_SECONDS", "2"),  # shorter than the most a replica may lag (4) and its check (1)
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_line_naming_it(variable, value):

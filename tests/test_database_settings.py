@@ -5,7 +5,7 @@ from django.test import override_settings
 
 from accounts.models import Account
 from accounts.selectors import account_for_host
-from config.env import ConfigError, env_database
+from config.env import ConfigError, env_database, env_database_replicas
 
 LOCAL = "var/local.sqlite3"  # the file used when no URL is set
 PREPARED = {"server_side_binding", "prepare_threshold"}
@@ -81,6 +81,57 @@ def test_a_bad_prepared_statements_switch_stops_start_up_naming_it(environment):
 
     with pytest.raises(ConfigError, match="DATABASE_PREPARED_STATEMENTS"):
         env_database("X", LOCAL)
+
+
+# env_database_replicas
+
+PRIMARY = {"ENGINE": "django.db.backends.postgresql", "NAME": "helpdesk"}
+
+
+def test_no_replica_urls_means_no_replicas(environment):
+    environment(None)
+
+    assert env_database_replicas("X", PRIMARY) == {}
+
+
+def test_each_replica_url_is_a_database_named_in_order_that_tests_never_create(environment):
+    environment("postgres://app@replica-a:5432/helpdesk, postgres://app@replica-b:5433/helpdesk?sslmode=require")
+
+    replicas = env_database_replicas("X", PRIMARY)
+
+    assert list(replicas) == ["replica1", "replica2"]
+    assert (replicas["replica1"]["HOST"], replicas["replica2"]["PORT"]) == ("replica-a", 5433)
+    assert replicas["replica2"]["OPTIONS"]["sslmode"] == "require"
+    assert replicas["replica1"]["OPTIONS"]["connect_timeout"] == 2  # a replica that hangs costs 2 s, not a request
+    assert replicas["replica1"]["OPTIONS"]["server_side_binding"] is True
+    assert replicas["replica1"]["TEST"] == {"MIRROR": "default"}
+
+
+@pytest.mark.parametrize(
+    ("urls", "primary", "problem"),
+    [
+        ("postgres://app@replica/helpdesk", {"ENGINE": "django.db.backends.sqlite3", "NAME": LOCAL}, "PostgreSQL"),
+        ("mysql://app@replica/helpdesk", PRIMARY, "postgres:// URLs"),
+        ("postgres://app@replica/other", PRIMARY, "the primary's database 'helpdesk'"),
+        ("postgres://app@replica", PRIMARY, "must name a database"),
+    ],
+)
+def test_a_bad_replica_url_stops_start_up_naming_the_variable(environment, urls, primary, problem):
+    environment(urls)
+
+    with pytest.raises(ConfigError, match="X") as error:
+        env_database_replicas("X", primary)
+
+    assert problem in str(error.value)
+
+
+def test_a_refused_replica_url_is_not_printed_with_its_password(environment):
+    environment("mysql://app:s3cret@replica/helpdesk")
+
+    with pytest.raises(ConfigError) as error:
+        env_database_replicas("X", PRIMARY)
+
+    assert "s3cret" not in str(error.value)
 
 
 # account_for_host
