@@ -73,6 +73,12 @@ def _load_known_months() -> set[tuple[int, int]]:
     return _known_months
 
 
+def known_partitions_forget() -> None:
+    """Read the partitions again before the next event: the process now works on another database (tools)."""
+    global _known_months
+    _known_months = None
+
+
 def _create(starts: list[datetime.datetime]) -> None:
     """Create the months' partitions where missing, in the caller's transaction; remembered once it commits."""
     with connection.cursor() as cursor:

@@ -151,7 +151,7 @@ class Target:
 
     label: str
     value: float | None  # None: not measured in this run
-    unit: str  # "x" (a ratio) or "ms"
+    unit: str  # "x" (a ratio), "ms", or what is counted ("q": queries)
     target: float
     at_least: bool  # the target is a floor (rates) rather than a ceiling (times)
 
@@ -166,8 +166,8 @@ def targets_report(stdout, targets: list[Target]) -> None:
     """The issue's table as this run measured it: every figure with its ratio or time, and its target."""
     stdout.write(f"\n{'figure':<72} {'measured':>10} {'target':>10}  met")
     for t in targets:
-        unit = "x" if t.unit == "x" else " ms"
-        value = "—" if t.value is None else f"{t.value:.2f}{unit}"
+        unit = {"x": "x", "ms": " ms"}.get(t.unit, f" {t.unit}")
+        value = "—" if t.value is None else f"{t.value:.2f}{unit}" if t.unit in ("x", "ms") else f"{t.value:g}{unit}"
         target = f"{'>=' if t.at_least else '<='} {t.target:g}{unit}"
         met = {True: "yes", False: "NO", None: ""}[t.met]
         stdout.write(f"{t.label:<72} {value:>10} {target:>10}  {met}")

@@ -15,7 +15,10 @@ import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from django.core.cache import cache
 from django.db import connections
+
+from activity.partitions import known_partitions_forget
 
 
 class ClusterUnavailable(Exception):
@@ -186,13 +189,22 @@ def _as_postgres() -> list[str]:
 
 @contextmanager
 def pointed_at(alias: str, port: int, host: str = "127.0.0.1"):
-    """Django's connection `alias` goes to another server (the same database name) inside the block."""
+    """Django's connection `alias` goes to another server (the same database name) inside the block; what the
+    process kept of one database (field definitions by account id, the event store's months) is forgotten
+    on the way in and out."""
     connection = connections[alias]
     kept = {key: connection.settings_dict.get(key) for key in ("HOST", "PORT")}
     connection.close()
     connection.settings_dict.update(HOST=host, PORT=port)
+    _forget_what_the_process_kept()
     try:
         yield connection
     finally:
         connection.close()
         connection.settings_dict.update(kept)
+        _forget_what_the_process_kept()
+
+
+def _forget_what_the_process_kept() -> None:
+    cache.clear()
+    known_partitions_forget()

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,6 +22,7 @@ def test_the_benchmark_prints_every_case_and_every_figure_of_the_targets_table()
         related_tickets=80,
         related_customers=30,
         runs=5,
+        replica_seconds=0.3,
         stdout=out,
         stderr=io.StringIO(),
     )
@@ -53,8 +55,13 @@ def test_the_benchmark_prints_every_case_and_every_figure_of_the_targets_table()
         "Related tab, heavy / light:",
         "API v2: GET users/{id}",
         "API v2: PUT users/{id} (notes)",
+        "profile page with reads on a replica (x primary-only throughput)",
     ):
         assert label in printed, label
+    if connection.vendor == "postgresql":  # on a throwaway primary and replica of its own
+        assert "one client:" in printed and "4 clients at once" in printed
+    else:
+        assert "Reads on a replica: PostgreSQL only" in printed
 
 
 def test_the_merge_benchmark_prints_the_merge_and_the_kept_customers_timeline():
