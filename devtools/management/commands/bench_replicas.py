@@ -28,12 +28,19 @@ MODES = ("primary only", "reads on the replica")
 
 
 class _Counter:
+    """Counts and times the queries a connection runs."""
+
     def __init__(self):
         self.count = 0
+        self.seconds = 0.0
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
-        return execute(sql, params, many, context)
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - start
 
 
 class Command(BaseCommand):
@@ -124,14 +131,15 @@ class Command(BaseCommand):
             f"One customer with {events:,} events, one with {tickets:,} tickets; {runs} runs of each case in each "
             "mode, taking turns.\n"
         )
-        self.stdout.write(f"{'case':<42} {'mode':<22} {'p50 ms':>7} {'pages/s':>8} {'primary q':>10} {'replica q':>10}")
+        columns = f"{'p50 ms':>7} {'pages/s':>8} {'db ms':>6} {'primary q':>10} {'replica q':>10}"
+        self.stdout.write(f"{'case':<42} {'mode':<22} {columns}")
         sequential = {}
         for label, call in cases:
             for mode, row in self._sequential(call, runs, replicas).items():
                 sequential[(label, mode)] = row
-                p50, primary_q, replica_q = row
+                p50, primary_q, replica_q, db_ms = row
                 self.stdout.write(
-                    f"{label:<42} {mode:<22} {p50:7.2f} {1000 / p50:8.1f} {primary_q:10d} {replica_q:10d}"
+                    f"{label:<42} {mode:<22} {p50:7.2f} {1000 / p50:8.1f} {db_ms:6.2f} {primary_q:10d} {replica_q:10d}"
                 )
         page, alone, shared = cases[0][1], sequential[(cases[0][0], MODES[0])], sequential[(cases[0][0], MODES[1])]
         self.stdout.write(
@@ -153,7 +161,7 @@ class Command(BaseCommand):
 
     def _sequential(self, call, runs: int, replicas: list[str]) -> dict[str, tuple[float, int, int]]:
         """One client: each mode's p50 and queries per request on the primary and the replicas."""
-        samples = {mode: ([], [], []) for mode in MODES}
+        samples = {mode: ([], [], [], []) for mode in MODES}
         rounds = 5
         for _ in range(3):
             for mode in MODES:
@@ -161,7 +169,7 @@ class Command(BaseCommand):
                     call()
         for _ in range(rounds):
             for mode in MODES:
-                walls, primary, replica = samples[mode]
+                walls, primary, replica, db = samples[mode]
                 with _mode(mode, replicas):
                     for _ in range(math.ceil(runs / rounds)):
                         counters = {alias: _Counter() for alias in [DEFAULT_DB_ALIAS, *replicas]}
@@ -173,9 +181,15 @@ class Command(BaseCommand):
                             walls.append((time.perf_counter() - start) * 1000)
                         primary.append(counters[DEFAULT_DB_ALIAS].count)
                         replica.append(sum(counters[alias].count for alias in replicas))
+                        db.append(sum(counter.seconds for counter in counters.values()) * 1000)
         return {
-            mode: (statistics.median(walls), statistics.median_low(primary), statistics.median_low(replica))
-            for mode, (walls, primary, replica) in samples.items()
+            mode: (
+                statistics.median(walls),
+                statistics.median_low(primary),
+                statistics.median_low(replica),
+                statistics.median(db),
+            )
+            for mode, (walls, primary, replica, db) in samples.items()
         }
 
     def _concurrent(self, call, seconds: float, clients: int, replicas: list[str]) -> dict[str, float]:
