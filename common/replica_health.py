@@ -41,6 +41,7 @@ class ReplicaState:
     healthy: bool
     lag: float | None = None  # seconds, when it could be measured
     problem: str = ""  # why reads skip it
+    retry_at: float = 0.0  # unreachable: not asked again before this (time.monotonic())
 
 
 _states: dict[str, ReplicaState] = {}
@@ -111,7 +112,6 @@ def replica_lag(
 
 def _check(aliases: list[str]) -> None:
     global _checked_at
-    _checked_at = time.monotonic()
     now = time.time()
     primary = _primary_position()
     if primary is not None:
@@ -120,7 +120,9 @@ def _check(aliases: list[str]) -> None:
     while _positions and _positions[0][0] < horizon:
         _positions.popleft()
     for alias in aliases:
-        _note(alias, _measure(alias, primary, now))
+        if _state(alias).retry_at <= time.monotonic():
+            _note(alias, _measure(alias, primary, now))
+    _checked_at = time.monotonic()  # from the end: a slow check isn't followed by another at once
 
 
 def _primary_position() -> int | None:
@@ -138,15 +140,20 @@ def _primary_position() -> int | None:
 
 def _measure(alias: str, primary: int | None, now: float) -> ReplicaState:
     connection = connections[alias]
-    if connection.vendor != "postgresql":
-        return ReplicaState(healthy=True, lag=0.0)  # tests only: a second connection to the same database
+    started = time.monotonic()
     try:
         with connection.cursor() as cursor:
+            if connection.vendor != "postgresql":
+                return ReplicaState(healthy=True, lag=0.0)  # tests only: a second connection to one database
             cursor.execute(_REPLICA_SQL)
             in_recovery, replayed, since_commit = cursor.fetchone()
     except DatabaseError as error:
         _close(alias)
-        return ReplicaState(healthy=False, problem=f"unreachable: {_first_line(error)}")
+        # A refused connection costs nothing to try again each second; one that hangs until its timeout
+        # would cost a request that long each time: asked again after five times that (30 s at most).
+        waited = time.monotonic() - started
+        retry_at = time.monotonic() + min(30.0, 5 * waited)
+        return ReplicaState(healthy=False, problem=f"unreachable: {_first_line(error)}", retry_at=retry_at)
     lag = replica_lag(
         in_recovery=in_recovery,
         replayed=_lsn(replayed),

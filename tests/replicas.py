@@ -34,22 +34,12 @@ class Served:
 
     def __init__(self, aliases):
         self.aliases = list(aliases)
-        self.captures = {}
+        self.queries: dict[str, list[str]] = {}
 
     @property
     def on(self) -> dict[str, list[str]]:
         """The requests' own queries, less the replicas' lag measurements (once a second, on any request)."""
-        return {
-            alias: [q["sql"] for q in capture.captured_queries if not _LAG_CHECK.search(q["sql"])]
-            for alias, capture in self.captures.items()
-        }
-
-    @property
-    def lag_checks(self) -> dict[str, int]:
-        return {
-            alias: sum(1 for q in capture.captured_queries if _LAG_CHECK.search(q["sql"]))
-            for alias, capture in self.captures.items()
-        }
+        return {alias: [q for q in queries if not _LAG_CHECK.search(q)] for alias, queries in self.queries.items()}
 
     def tables(self, alias: str) -> set[str]:
         """The tables the queries of `alias` read or wrote."""
@@ -59,10 +49,13 @@ class Served:
 @contextmanager
 def served(*aliases):
     result = Served(aliases)
+    captures = {}
     with ExitStack() as stack:
         for alias in aliases:
-            result.captures[alias] = stack.enter_context(CaptureQueriesContext(connections[alias]))
+            captures[alias] = stack.enter_context(CaptureQueriesContext(connections[alias]))
         yield result
+    # Kept now: the next request clears the connections' query logs.
+    result.queries = {alias: [q["sql"] for q in capture.captured_queries] for alias, capture in captures.items()}
 
 
 def forget_writes(client) -> None:

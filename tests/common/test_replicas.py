@@ -6,7 +6,7 @@ answer), so every database runs these; tests/test_streaming_replica.py does it w
 import time
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, connections, transaction
 
 from accounts.models import ApiToken, User
 from accounts.services import account_set_customer_profile, api_token_create
@@ -278,21 +278,56 @@ def test_a_refused_write_does_not_pin_the_token(replica, acme, alice):
 # When a replica is gone, lags or doesn't have the record yet
 
 
-def test_a_replica_that_fails_mid_request_is_skipped_and_the_page_renders_from_the_primary(
-    new_page, carol, settings, caplog
-):
+@pytest.fixture
+def gone(settings):
+    """A replica that can't be reached."""
     add_replica("replica1", NAME="/nonexistent/directory/db.sqlite3", HOST="127.0.0.1", PORT="1")
     settings.DATABASE_REPLICAS = ["replica1"]
-    try:
-        with served("default") as db:
-            first = new_page.get(f"/agent/users/{carol.pk}/")
-            second = new_page.get(f"/agent/users/{carol.pk}/")
-    finally:
-        remove_replica("replica1")
+    yield "replica1"
+    remove_replica("replica1")
+
+
+def test_a_replica_that_fails_mid_request_is_skipped_and_the_page_renders_from_the_primary(
+    gone, new_page, carol, monkeypatch, caplog
+):
+    # Healthy when last measured, gone since: the request's first read there fails.
+    monkeypatch.setattr(replica_health, "_measure", lambda *a: replica_health.ReplicaState(True, 0.0))
+
+    with served("default") as db:
+        first = new_page.get(f"/agent/users/{carol.pk}/")
+    second = new_page.get(f"/agent/users/{carol.pk}/")
 
     assert first.status_code == 200 and second.status_code == 200
     assert "activity_event" in db.tables("default")
-    assert "Replica replica1 skipped, reads go to the primary" in caplog.text
+    assert "Replica replica1 skipped, reads go to the primary: failed during a request" in caplog.text
+
+
+def test_a_replica_that_can_t_be_reached_is_skipped(gone, new_page, carol, caplog):
+    with served("default") as db:
+        response = new_page.get(f"/agent/users/{carol.pk}/")
+
+    assert response.status_code == 200 and "activity_event" in db.tables("default")
+    assert "Replica replica1 skipped, reads go to the primary: unreachable" in caplog.text
+
+
+def test_a_replica_that_hangs_until_its_timeout_is_asked_again_after_five_times_that(gone, monkeypatch):
+    clock = [1000.0]
+    attempts = []
+
+    def hanging_connect(*args, **kwargs):
+        attempts.append(clock[0])
+        clock[0] += 2.0  # connect_timeout
+        raise OperationalError("timeout expired")
+
+    monkeypatch.setattr(replica_health.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(connections["replica1"], "cursor", hanging_connect)
+
+    for _ in range(12):
+        replica_health.healthy_replica()
+        clock[0] += 1.0
+
+    # Asked at 1000 (to 1002), then not until 10 s after it gave up: one request in ten waits, not each.
+    assert attempts == [1000.0, 1012.0]
 
 
 def test_with_no_healthy_replica_reads_go_to_the_primary(replica, new_page, carol, monkeypatch):
