@@ -58,6 +58,7 @@ class Command(BaseCommand):
             customers=min(customers, 2_000),
             runs=runs,
             seconds=replica_seconds,
+            replay_events=min(2 * ingest, 200_000),
         )
         self.stdout.write("\n\nThe targets, all measured in this run:")
         targets_report(self.stdout, timeline.targets() + profile_page.targets() + replicas.targets())
