@@ -48,9 +48,10 @@ class Server:
         self.directory, self.port, self.binaries, self.runs_as = directory, port, binaries, runs_as
 
     def start(self) -> None:
-        # No fsync: the servers are thrown away (the WAL they stream and replay is the same as with it).
+        # No fsync: the servers are thrown away (the WAL they stream and replay is the same as with it). No
+        # autovacuum: nothing writes unless told to, so a replica's lag is what the caller made it.
         options = (
-            f"-p {self.port} -k {self.directory.parent} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-p {self.port} -k {self.directory.parent} -c listen_addresses=127.0.0.1 -c fsync=off -c autovacuum=off "
             "-c shared_buffers=32MB -c max_connections=50 -c wal_receiver_status_interval=1"
         )
         self._pg_ctl("start", "-o", options, "-l", str(self.directory.parent / f"{self.directory.name}.log"))

@@ -118,8 +118,9 @@ def test_the_profile_page_its_tickets_tab_and_timeline_read_from_the_replica(rep
 
 
 def test_the_events_api_round_trip_reads_an_app_s_own_event_from_the_primary_and_others_from_the_replica(
-    replica, acme, alice, carol
+    replica, acme, alice, carol, settings
 ):
+    settings.REPLICA_MAX_LAG_SECONDS, settings.REPLICA_PIN_SECONDS = 30, 31  # paused, it stays in use
     token, secret = api_token_create(account=acme, actor=alice, name="Shop")
     shop, reports = api_client(acme, secret), api_client(acme, api_token_create(account=acme, actor=alice, name="R")[1])
     replica.caught_up()
@@ -151,7 +152,8 @@ def test_the_events_api_round_trip_reads_an_app_s_own_event_from_the_primary_and
     assert "activity_event" not in later.tables("default") and "activity_event" in later.tables("replica1")
 
 
-def test_a_member_who_saved_sees_their_save_while_the_replica_lags(replica, acme, alice, bob, carol):
+def test_a_member_who_saved_sees_their_save_while_the_replica_lags(replica, acme, alice, bob, carol, settings):
+    settings.REPLICA_MAX_LAG_SECONDS, settings.REPLICA_PIN_SECONDS = 30, 31  # paused, it stays in use
     account_set_customer_profile(account=acme, actor=alice, enabled=True)
     use_new_page(bob)
     as_bob = client_for(bob)
@@ -170,7 +172,8 @@ def test_a_member_who_saved_sees_their_save_while_the_replica_lags(replica, acme
     assert "Carol Customer" in others.content.decode()  # read on the replica, a moment behind
 
 
-def test_a_customer_the_replica_hasn_t_got_yet_is_found_on_the_primary(replica, page_of, alice):
+def test_a_customer_the_replica_hasn_t_got_yet_is_found_on_the_primary(replica, page_of, alice, settings):
+    settings.REPLICA_MAX_LAG_SECONDS, settings.REPLICA_PIN_SECONDS = 30, 31  # paused, it stays in use
     replica.caught_up()
     replica.pause_replay()
     customer = customer_create(account=alice.account, actor=alice, name="Brand New", email="new@example.com")
