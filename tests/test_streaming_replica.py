@@ -47,9 +47,11 @@ def _loaded(pair: ReplicatedServers, django_db_blocker) -> ReplicatedServers:
 @pytest.fixture(scope="module")
 def servers(django_db_setup, django_db_blocker):
     """One primary and its replica for the module: a copy of the migrated test database, streaming."""
-    pair = _loaded(_servers(), django_db_blocker)
-    yield pair
-    pair.__exit__(None, None, None)
+    pair = _servers()
+    try:
+        yield _loaded(pair, django_db_blocker)
+    finally:  # stopped and removed whatever happened, a failed load included
+        pair.__exit__(None, None, None)
 
 
 def _on(pair: ReplicatedServers, settings):
@@ -234,9 +236,9 @@ def test_the_replica_stopped_mid_test_the_page_still_renders(replica, page_of, c
 @pytest.fixture
 def own_servers(django_db_setup, django_db_blocker, transactional_db, settings):
     """A pair for this test alone (it breaks replication)."""
-    pair = _loaded(_servers(), django_db_blocker)
+    pair = _servers()
     try:
-        yield from _on(pair, settings)
+        yield from _on(_loaded(pair, django_db_blocker), settings)
     finally:
         pair.__exit__(None, None, None)
 
