@@ -3,13 +3,12 @@
 
 import functools
 import re
-from importlib import import_module
 
 import msgspec
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
-from api import shapes
+from api import resources, shapes  # noqa: F401 - resources fills Resource.registry
 from api.routing import Resource
 
 _PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
@@ -78,7 +77,6 @@ _DESCRIPTIONS = {
 @functools.cache
 def openapi_document() -> bytes:
     """The whole document, built once per process."""
-    import_module("api.urls")  # it imports the modules that declare the resources
     operations = [(r, o) for r in Resource.registry for o in r.operations.values()]
     types = {shapes.Error}
     for _resource, operation in operations:

@@ -1,7 +1,8 @@
 from django.urls import path, re_path, register_converter
 
-from api import events, fields, identities, jobs, openapi, organizations, tickets, users  # noqa: F401 - they declare
+from api import openapi
 from api.converters import IdConverter
+from api.resources import events
 from api.routing import Resource, unknown_endpoint
 
 register_converter(IdConverter, "id")
