@@ -27,12 +27,18 @@ def url_patterns(patterns=None, prefix="", namespace=None):
 
 
 PUBLIC, SIGNED_IN, TEAM, ADMIN, END_USER, API = "public", "signed in", "team", "admin", "end user", "api"
+# Actions on one customer for some team members only: they find the customer first (another account's is a
+# 404), then check the role. ASSUMERS are admins, and agents where the account allows it (off here; see
+# tests/profiles/test_record_actions.py for the matrix with it on).
+ADMIN_ON_RECORD, ASSUMERS = "admin, on a customer", "admin or allowed agent, on a customer"
 NO_SUCH_API = "no such API endpoint"  # /api/v2/ and anything under it no resource claims: a JSON 404
 # Who may use each URL.
 ACCESS = {
     "accounts:home": PUBLIC,  # sends each person to their own place, or to sign-in
     "accounts:login": PUBLIC,
     "accounts:logout": PUBLIC,
+    "accounts:assumption_return": PUBLIC,  # without an assumed identity to end, it only leads home
+    "accounts:audit_log": ADMIN,
     "accounts:preferences": SIGNED_IN,
     "accounts:admin_center": ADMIN,
     "accounts:agent_interface": ADMIN,
@@ -53,6 +59,9 @@ ACCESS = {
     "profiles:organization": TEAM,
     "profiles:new_ticket": TEAM,
     "profiles:merge": TEAM,
+    "profiles:assume_identity": ASSUMERS,
+    "profiles:upgrade_to_agent": ADMIN_ON_RECORD,
+    "profiles:suspension": TEAM,
     "custom_fields:lookup": TEAM,
     "tickets:ticket": TEAM,
     "tickets:fields_save": TEAM,
@@ -143,13 +152,15 @@ def violation(level: str, role: str, names_record: bool, response) -> str | None
     if role == "other account's agent":
         if level in (ADMIN, END_USER):
             return None if status == 403 else f"let another account's agent in ({status})"
-        if level == TEAM and names_record:
+        if level in (TEAM, ADMIN_ON_RECORD, ASSUMERS) and names_record:
             return None if status == 404 else f"showed another account's record ({status})"
         return None if status not in (401, 403) and not refused_as_anonymous(response) else f"refused ({status})"
     allowed = {
         SIGNED_IN: True,
         TEAM: role in ("agent", "admin"),
         ADMIN: role == "admin",
+        ADMIN_ON_RECORD: role == "admin",
+        ASSUMERS: role == "admin",
         END_USER: role == "end user",
     }[level]
     if allowed:
