@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.assume import assumption_end
+from accounts.audit import action_label
 from accounts.decorators import admin_required
 from accounts.forms import AgentInterfaceForm, ApiTokenForm, PreferencesForm, SignInForm
 from accounts.selectors import api_token_for_admin, api_tokens, audit_entries, audit_log_page
@@ -178,4 +179,6 @@ def api_token_revoke_confirm(request, token_id: int):
 def audit_log(request):
     """Account › Audit log: who changed what, newest first, a page at a time."""
     page = audit_log_page(account=request.account, after=request.GET.get("after"), before=request.GET.get("before"))
+    for entry in page.items:
+        entry.label = action_label(entry.action)
     return render(request, "accounts/audit_log.html", {"page": page, "admin_section": "audit_log"})
