@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver
 
 import api.urls  # noqa: F401 - importing it declares every resource of the API
-from accounts.services import account_set_customer_profile, api_token_create
+from accounts.models import AuditEntry, User
+from accounts.services import account_set_agents_may_assume_identity, account_set_customer_profile, api_token_create
 from api.routing import Resource
 from demo.factories import CustomFieldFactory, IdentityFactory, MembershipFactory, TicketFactory
 from profiles.verification import verification_token_make
@@ -207,3 +208,44 @@ def test_every_api_url_takes_only_its_own_accounts_token(name, route, parameters
         for response in (client.get(path), client.post(path, json.dumps({}), content_type="application/json")):
             assert expected(response.status_code), (path, response.status_code)
             assert response["Content-Type"] == "application/json"
+
+
+# The profile's record actions (its Actions menu), role by role, with the role the matrix above can't have: an
+# agent of an account that lets agents assume identities. Each action's URL, who may use it (its confirmation
+# page and its POST); everyone else on Acme is refused (403), another account's agent finds no customer (404).
+AGENT_ASSUMING = "agent with assume allowed"
+RECORD_ACTION_ROLES = {
+    "profiles:assume_identity": {"admin", AGENT_ASSUMING},
+    "profiles:upgrade_to_agent": {"admin"},
+    "profiles:suspension": {"admin", "agent", AGENT_ASSUMING},
+}
+RECORD_ACTION_PATTERNS = [p for p in PATTERNS if p[0] in RECORD_ACTION_ROLES]
+
+
+def test_every_record_action_says_who_may_use_it():
+    assert {name for name, _route, _parameters in RECORD_ACTION_PATTERNS} == set(RECORD_ACTION_ROLES)
+
+
+@pytest.mark.parametrize("role", ["admin", "agent", AGENT_ASSUMING, "end user", "other account's agent"])
+@pytest.mark.parametrize(
+    ("name", "route", "parameters"), RECORD_ACTION_PATTERNS, ids=[p[0] for p in RECORD_ACTION_PATTERNS]
+)
+def test_each_record_action_is_for_whom_may_use_it(
+    name, route, parameters, role, acme_world, acme, alice, bob, carol, charlie
+):
+    if role == AGENT_ASSUMING:
+        account_set_agents_may_assume_identity(account=acme, actor=alice, allowed=True)
+    path = concrete(name, route, parameters, acme_world)
+    person = {"admin": alice, "end user": carol, "other account's agent": charlie}.get(role, bob)
+    audited = AuditEntry.objects.filter(target_type="user", target_id=str(carol.pk))
+
+    get = client_for(User.objects.get(pk=person.pk)).get(path)
+    post = client_for(User.objects.get(pk=person.pk)).post(path, {})
+
+    if role == "other account's agent":
+        assert (get.status_code, post.status_code) == (404, 404)
+    elif role in RECORD_ACTION_ROLES[name]:
+        assert (get.status_code, post.status_code) == (200, 302)
+    else:
+        assert (get.status_code, post.status_code) == (403, 403)
+        assert not audited.exists()
