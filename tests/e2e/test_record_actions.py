@@ -18,6 +18,10 @@ PHONE = {"width": 390, "height": 844}
 SHOTS = Path("/work/notes/shots/15a")
 
 
+def fits_the_width(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
 def shot(page, name: str) -> None:
     screenshot(page, name)
     if SHOTS.parent.exists():
@@ -28,11 +32,6 @@ def shot(page, name: str) -> None:
 @pytest.fixture
 def customer(site):
     return UserFactory(account=site["account"], name="Camille Martin", email="camille@example.com")
-
-
-def open_actions(page, item: str) -> None:
-    page.locator("summary", has_text="Actions").click()
-    page.locator(".menu__list").get_by_role("link", name=item).click()
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366", "390"])
@@ -49,6 +48,7 @@ def test_an_admin_assumes_an_identity_sees_the_portal_returns_and_the_audit_log_
     expect(page.locator(".menu__list").get_by_role("link")).to_have_text(
         ["Assume identity", "Upgrade to agent", "Suspend"]
     )
+    assert fits_the_width(page), "the open menu stays on the screen"
     assert_accessible(page, f"actions-menu-open-{size}")
     shot(page, f"actions-menu-{size}")
     page.locator(".menu__list").get_by_role("link", name="Assume identity").click()
@@ -81,19 +81,26 @@ def test_an_admin_assumes_an_identity_sees_the_portal_returns_and_the_audit_log_
     expect(rows.nth(0)).to_contain_text("Camille Martin")
     expect(rows.nth(0)).to_contain_text("Alice Admin")
     expect(rows.nth(1)).to_contain_text("user.identity_assumed")
+    assert fits_the_width(page)
     assert_accessible(page, f"audit-log-{size}")
     shot(page, f"audit-log-{size}")
 
 
-def test_an_admin_upgrades_a_customer_to_agent_from_the_legacy_page(browser, site, admin_user, customer):
-    page = open_page(browser, viewport=DESKTOP)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366", "390"])
+def test_an_admin_upgrades_a_customer_to_agent_from_the_legacy_page(browser, site, admin_user, customer, viewport):
+    size = viewport["width"]
+    page = open_page(browser, viewport=viewport)
     sign_in(page, site, admin_user)
     page.goto(f"{site['url']}/agent/users/{customer.pk}/")
-    open_actions(page, "Upgrade to agent")
+    page.locator("summary", has_text="Actions").click()
+    assert fits_the_width(page), "the open menu stays on the screen"
+    assert_accessible(page, f"legacy-actions-menu-{size}")
+    shot(page, f"legacy-actions-menu-{size}")
+    page.locator(".menu__list").get_by_role("link", name="Upgrade to agent").click()
 
     expect(page.get_by_role("heading", name="Make Camille Martin an agent?")).to_be_visible()
-    assert_accessible(page, "upgrade-confirm")
-    shot(page, "upgrade-confirm-1366")
+    assert_accessible(page, f"upgrade-confirm-{size}")
+    shot(page, f"upgrade-confirm-{size}")
     page.get_by_role("button", name="Upgrade to agent").click()
 
     expect(page.get_by_text("Camille Martin is now an agent.")).to_be_visible()
