@@ -114,6 +114,9 @@ SUPPORT_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
         gettext_lazy("Suspension changed"),
         lambda p: _("Suspended") if p["suspended"] else _("Suspension lifted"),
     ),
+    # Recorded before user_suspension_changed replaced them: still on older timelines.
+    "user_suspended": (gettext_lazy("Suspension changed"), lambda p: _("Suspended")),
+    "user_unsuspended": (gettext_lazy("Suspension changed"), lambda p: _("Suspension lifted")),
     "organization_default_changed": (
         gettext_lazy("Default organization changed"),
         lambda p: _("Default organization set to %(organization_name)s") % p["current"],

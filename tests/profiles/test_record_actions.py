@@ -10,6 +10,7 @@ from accounts.models import AuditEntry, Role, User
 from accounts.services import account_set_agents_may_assume_identity, account_set_customer_profile
 from activity.models import Event
 from common.errors import RecordGone
+from demo.factories import UserFactory
 from profiles.access import customer_identity_assume, customer_upgrade_to_agent
 from profiles.selectors import customers_search
 from profiles.services import customer_set_suspended
@@ -139,6 +140,19 @@ def test_an_admin_upgrades_a_customer_who_then_is_a_team_member_and_no_customer(
     assert "Carol Customer is now an agent." in as_alice.get("/agent/users/").content.decode()
 
 
+def test_an_upgraded_customer_is_a_team_member_everywhere(as_alice, carol, acme, anonymous):
+    other = UserFactory(account=acme, name="Dana Customer", email="dana@example.com")
+
+    as_alice.post(f"/agent/users/{carol.pk}/upgrade-to-agent/")
+
+    assignees = as_alice.get(f"/agent/users/{other.pk}/tickets/new/").context["form"].fields["assignee"].queryset
+    assert carol.pk in {person.pk for person in assignees}
+    response = anonymous.post(
+        "/sign-in/", {"username": "carol@example.com", "password": "demo-password-1"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/agent/users/"
+
+
 def test_the_upgrade_confirmation_says_what_happens(as_alice, carol):
     body = as_alice.get(f"/agent/users/{carol.pk}/upgrade-to-agent/").content.decode()
 
@@ -196,3 +210,18 @@ def test_a_suspension_form_without_a_choice_says_so_and_changes_nothing(as_bob, 
 
     assert "Choose whether to suspend this customer" in response.content.decode()
     assert not User.objects.get(pk=carol.pk).suspended
+
+
+def test_suspension_events_read_in_french_old_and_new(alice, carol):
+    from django.utils import translation
+
+    from profiles.timeline import describe
+
+    customer_set_suspended(customer=carol, actor=alice, suspended=True)
+    customer_set_suspended(customer=carol, actor=alice, suspended=False)
+    older = Event(source="Support", type="user_suspended", description="Suspended", properties={})
+
+    with translation.override("fr"):
+        described = [describe(e) for e in Event.objects.filter(customer=carol).order_by("id")]
+        assert described == ["Suspendu", "Suspension levée"]
+        assert describe(older) == "Suspendu"
