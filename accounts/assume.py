@@ -10,10 +10,12 @@ who may still sign in. Signing out flushes the session, marker and all: the way 
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.middleware.csrf import rotate_token
+from django.utils.crypto import constant_time_compare
 
 from accounts.models import Role, User
 
@@ -30,6 +32,8 @@ class Assumption:
 
     member: User
     customer: User
+    # The member's session hash when they began: a changed password since means the way back is to sign in.
+    member_hash: str = ""
 
 
 def is_team_area(path: str) -> bool:
@@ -41,7 +45,8 @@ def assumption_begin(request, *, customer: User) -> None:
     """Sign the request's team member in as `customer`, keeping who they are in the new session's marker."""
     member = request.user
     _switch_session(request, customer)
-    request.session[MARKER] = signing.dumps({"member": member.pk, "customer": customer.pk}, salt=_SALT)
+    marker = {"member": member.pk, "customer": customer.pk, "hash": member.get_session_auth_hash()}
+    request.session[MARKER] = signing.dumps(marker, salt=_SALT)
 
 
 def assumption_for(request) -> Assumption | None:
@@ -50,7 +55,7 @@ def assumption_for(request) -> Assumption | None:
     if raw is None or not request.user.is_authenticated:
         return None
     try:
-        marker = signing.loads(raw, salt=_SALT)
+        marker = signing.loads(raw, salt=_SALT, max_age=settings.SESSION_COOKIE_AGE)
     except signing.BadSignature:
         return None
     if marker.get("customer") != request.user.pk:
@@ -59,14 +64,15 @@ def assumption_for(request) -> Assumption | None:
     if member is None:
         return None
     member.account = request.user.account
-    return Assumption(member=member, customer=request.user)
+    return Assumption(member=member, customer=request.user, member_hash=str(marker.get("hash", "")))
 
 
 def assumption_end(request, assumption: Assumption) -> bool:
-    """Sign the member back in, if they still may sign in as a team member of this account; otherwise the
-    session just ends. Returns whether the member is signed in again."""
+    """Sign the member back in, if they still may sign in as a team member of this account with the password
+    they had when they began; otherwise the session just ends. Returns whether the member is signed in again."""
     member = assumption.member
-    if member.role in (Role.AGENT, Role.ADMIN) and member.is_active:
+    same_password = constant_time_compare(assumption.member_hash, member.get_session_auth_hash())
+    if member.role in (Role.AGENT, Role.ADMIN) and member.is_active and same_password:
         _switch_session(request, member)
         return True
     request.session.flush()

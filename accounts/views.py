@@ -76,8 +76,10 @@ def assumption_return(request):
     assumption = getattr(request, "assumption", None)
     if assumption is None:
         return redirect("accounts:home")
-    identity_assumption_ended(member=assumption.member, customer=assumption.customer, how="returned")
-    if not assumption_end(request, assumption):
+    returned = assumption_end(request, assumption)
+    how = "returned" if returned else "ended_member_must_sign_in"
+    identity_assumption_ended(member=assumption.member, customer=assumption.customer, how=how)
+    if not returned:
         return redirect("accounts:login")
     messages.success(request, _("You are back in your own session."))
     return redirect("profiles:customer", assumption.customer.pk)

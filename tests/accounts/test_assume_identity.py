@@ -116,6 +116,8 @@ def test_a_member_who_lost_their_role_meanwhile_is_signed_out_not_returned(as_al
 
     assert response.url == "/sign-in/"
     assert "_auth_user_id" not in as_alice.session
+    ended = AuditEntry.objects.get(action="user.identity_assumption_ended")
+    assert ended.after["how"] == "ended_member_must_sign_in"
 
 
 def test_signing_out_while_assuming_ends_it_for_good(as_alice, alice, carol):
@@ -184,3 +186,14 @@ def test_an_assumed_session_is_refused_every_agent_and_admin_center_url(
     assert User.objects.get(pk=carol.pk).role == Role.END_USER
     refused = AuditEntry.objects.get(action="user.assumed_identity_request")
     assert (refused.after["path"], refused.after["status"]) == (path, 403)
+
+
+def test_a_member_whose_password_changed_meanwhile_must_sign_in_again(as_alice, alice, carol):
+    assume(as_alice, carol)
+    alice.set_password("a-brand-new-password-2")
+    alice.save(update_fields=["password"])
+
+    response = as_alice.post(RETURN)
+
+    assert response.url == "/sign-in/"
+    assert "_auth_user_id" not in as_alice.session
