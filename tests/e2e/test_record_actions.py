@@ -145,3 +145,26 @@ def test_an_agent_suspends_a_customer_in_french_who_is_then_refused_at_sign_in(
     assert visitor.url.endswith("/sign-in/")
     assert_accessible(visitor, f"suspended-sign-in-fr-{size}")
     shot(visitor, f"suspended-sign-in-fr-{size}")
+
+
+def test_an_admin_lets_agents_assume_identities_and_an_agent_then_can(browser, site, admin_user, agent_user, customer):
+    admin = open_page(browser, viewport=DESKTOP)
+    sign_in(admin, site, admin_user)
+    admin.goto(f"{site['url']}/admin-center/workspaces/agent-tools/agent-interface/")
+    admin.get_by_label("Agents may assume customers' identity").check()
+    admin.get_by_role("button", name="Save").click()
+    expect(admin.get_by_text("Your changes were saved.")).to_be_visible()
+    assert_accessible(admin, "agent-interface-assume-setting")
+    shot(admin, "agent-interface-assume-setting-1366")
+
+    agent = open_page(browser, viewport=PHONE)
+    sign_in(agent, site, agent_user)
+    agent.goto(f"{site['url']}/agent/users/{customer.pk}/")
+    agent.locator("summary", has_text="Actions").click()
+    agent.locator(".menu__list").get_by_role("link", name="Assume identity").click()
+    agent.get_by_role("button", name="Assume identity").click()
+    expect(agent.get_by_role("region", name="Assumed identity")).to_contain_text("Camille Martin")
+    agent.get_by_role("button", name="Sign out").click()
+    agent.wait_for_url(f"{site['url']}/sign-in/**")
+    agent.goto(f"{site['url']}/agent/users/")
+    assert "/sign-in/" in agent.url, "signing out ended the assumed session and the agent's own"
