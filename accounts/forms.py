@@ -28,6 +28,11 @@ class PreferencesForm(forms.Form):
 
 class AgentInterfaceForm(forms.Form):
     customer_profile_enabled = forms.BooleanField(label=_("Enable customer profile"), required=False)
+    agents_may_assume_identity = forms.BooleanField(
+        label=_("Agents may assume customers' identity"),
+        required=False,
+        help_text=_("Admins always may. Every start, end and change made while assuming is in the audit log."),
+    )
 
 
 class ApiTokenForm(forms.Form):

@@ -13,6 +13,8 @@ class Account(models.Model):
     name = models.CharField(_("name"), max_length=120)
     subdomain = models.SlugField(_("subdomain"), max_length=63, unique=True)
     customer_profile_enabled = models.BooleanField(_("customer profile page enabled"), default=False)
+    # Admins may always sign in as a customer to see what they see; agents only when an admin allows it.
+    agents_may_assume_identity = models.BooleanField(_("agents may assume customers' identity"), default=False)
     # Goes up with every change to the account's custom field definitions: read with the account on every
     # request, it tells each process whether the definitions it keeps are still current.
     custom_fields_version = models.PositiveIntegerField(default=0)

@@ -8,6 +8,7 @@ from django.db import connection
 from django.http.request import split_domain_port
 
 from accounts.models import Account, ApiToken, AuditEntry, User
+from common.keyset import paginate
 
 
 def account_for_host(host: str) -> Account | None:
@@ -114,3 +115,16 @@ def api_tokens(*, account: Account) -> list[ApiToken]:
 def api_token_for_admin(*, account: Account, token_id: int) -> ApiToken | None:
     """One of the account's API tokens; None for another account's or an unknown id."""
     return ApiToken.objects.filter(account=account, pk=token_id).select_related("created_by").first()
+
+
+def audit_log_page(*, account: Account, after: str | None = None, before: str | None = None, size: int = 50):
+    """One page of the account's audit entries, newest first, with who made each and, for entries about a
+    person, that person's name (`target_name`; read for the page at once)."""
+    entries = AuditEntry.objects.filter(account=account).select_related("actor")
+    page = paginate(entries, keys=[("created_at", True), ("id", True)], after=after, before=before, size=size)
+    people = {str(e.target_id) for e in page.items if e.target_type == "user" and e.target_id.isdigit()}
+    names = dict(User.objects.filter(account=account, pk__in=people).values_list("pk", "name")) if people else {}
+    for entry in page.items:
+        person = entry.target_type == "user" and entry.target_id.isdigit()
+        entry.target_name = names.get(int(entry.target_id)) if person else None
+    return page

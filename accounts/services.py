@@ -165,3 +165,48 @@ def user_set_role(*, user: User, actor: User, role: str) -> bool:
         after={"role": role},
     )
     return True
+
+
+@transaction.atomic
+def account_set_agents_may_assume_identity(*, account: Account, actor: User, allowed: bool) -> bool:
+    """Let agents (not only admins) assume customers' identity, or stop them; returns whether it changed."""
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    previous = locked.agents_may_assume_identity
+    if previous == allowed:
+        return False
+    locked.agents_may_assume_identity = allowed
+    locked.save(update_fields=["agents_may_assume_identity"])
+    account.agents_may_assume_identity = allowed
+    audit_record(
+        account=account,
+        actor=actor,
+        action="account.agents_may_assume_identity_changed",
+        target=locked,
+        before={"agents_may_assume_identity": previous},
+        after={"agents_may_assume_identity": allowed},
+    )
+    return True
+
+
+@transaction.atomic
+def identity_assumption_ended(*, member: User, customer: User, how: str) -> AuditEntry:
+    """Record that a team member stopped acting as a customer: `how` is "returned" or "signed_out"."""
+    return audit_record(
+        account=customer.account,
+        actor=member,
+        action="user.identity_assumption_ended",
+        target=customer,
+        after={"member_id": member.pk, "member": member.name, "customer": customer.name, "how": how},
+    )
+
+
+@transaction.atomic
+def assumed_request_record(*, member: User, customer: User, method: str, path: str, status: int) -> AuditEntry:
+    """Record one request that may have written something, made by a team member acting as a customer."""
+    return audit_record(
+        account=customer.account,
+        actor=member,
+        action="user.assumed_identity_request",
+        target=customer,
+        after={"method": method, "path": path[:500], "status": status, "member_id": member.pk},
+    )

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
@@ -8,7 +7,8 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.SignInView.as_view(), name="login"),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-out/", views.SignOutView.as_view(), name="logout"),
+    path("assumed-identity/return/", views.assumption_return, name="assumption_return"),
     path("preferences/", views.preferences, name="preferences"),
     path("admin-center/", views.admin_center, name="admin_center"),
     path(
@@ -17,6 +17,7 @@ urlpatterns = [
         name="agent_interface",
     ),
     path("admin-center/apps-and-integrations/apis/api-tokens/", views.api_token_list, name="api_tokens"),
+    path("admin-center/account/audit-log/", views.audit_log, name="audit_log"),
     path(
         "admin-center/apps-and-integrations/apis/api-tokens/<int:token_id>/revoke/",
         views.api_token_revoke_confirm,

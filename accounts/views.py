@@ -9,12 +9,21 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.assume import assumption_end
+from accounts.audit import action_label
 from accounts.decorators import admin_required
 from accounts.forms import AgentInterfaceForm, ApiTokenForm, PreferencesForm, SignInForm
-from accounts.selectors import api_token_for_admin, api_tokens, audit_entries
-from accounts.services import account_set_customer_profile, api_token_create, api_token_revoke, user_set_preferences
+from accounts.selectors import api_token_for_admin, api_tokens, audit_entries, audit_log_page
+from accounts.services import (
+    account_set_agents_may_assume_identity,
+    account_set_customer_profile,
+    api_token_create,
+    api_token_revoke,
+    identity_assumption_ended,
+    user_set_preferences,
+)
 from accounts.throttles import sign_in_failed, sign_in_wait
 from common.http import or_404
 
@@ -49,6 +58,31 @@ class SignInView(auth_views.LoginView):
     def form_invalid(self, form):
         sign_in_failed(self.request, self.request.POST.get("username", ""))
         return super().form_invalid(form)
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign out; a team member signed in as a customer ends that too, for good (the audit log says so)."""
+
+    def post(self, request, *args, **kwargs):
+        assumption = getattr(request, "assumption", None)
+        if assumption is not None:
+            identity_assumption_ended(member=assumption.member, customer=assumption.customer, how="signed_out")
+        return super().post(request, *args, **kwargs)
+
+
+@require_POST
+def assumption_return(request):
+    """A team member signed in as a customer goes back to their own session and to the customer's profile."""
+    assumption = getattr(request, "assumption", None)
+    if assumption is None:
+        return redirect("accounts:home")
+    returned = assumption_end(request, assumption)
+    how = "returned" if returned else "ended_member_must_sign_in"
+    identity_assumption_ended(member=assumption.member, customer=assumption.customer, how=how)
+    if not returned:
+        return redirect("accounts:login")
+    messages.success(request, _("You are back in your own session."))
+    return redirect("profiles:customer", assumption.customer.pk)
 
 
 def home(request):
@@ -89,10 +123,18 @@ def agent_interface(request):
             account_set_customer_profile(
                 account=account, actor=request.user, enabled=form.cleaned_data["customer_profile_enabled"]
             )
+            account_set_agents_may_assume_identity(
+                account=account, actor=request.user, allowed=form.cleaned_data["agents_may_assume_identity"]
+            )
             messages.success(request, _("Your changes were saved."))
             return redirect(reverse("accounts:agent_interface"))
     else:
-        form = AgentInterfaceForm(initial={"customer_profile_enabled": account.customer_profile_enabled})
+        form = AgentInterfaceForm(
+            initial={
+                "customer_profile_enabled": account.customer_profile_enabled,
+                "agents_may_assume_identity": account.agents_may_assume_identity,
+            }
+        )
     history = audit_entries(account=account, action="account.customer_profile_changed", limit=5)
     return render(
         request,
@@ -133,3 +175,12 @@ def api_token_revoke_confirm(request, token_id: int):
     if not token.is_active:
         return redirect("accounts:api_tokens")
     return render(request, "accounts/api_token_revoke.html", {"token": token, "admin_section": "api_tokens"})
+
+
+@admin_required
+def audit_log(request):
+    """Account › Audit log: who changed what, newest first, a page at a time."""
+    page = audit_log_page(account=request.account, after=request.GET.get("after"), before=request.GET.get("before"))
+    for entry in page.items:
+        entry.label = action_label(entry.action)
+    return render(request, "accounts/audit_log.html", {"page": page, "admin_section": "audit_log"})

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "config.middleware.ErrorPagesMiddleware",
     "config.middleware.QueryNulMiddleware",
     "common.middleware.RecordGoneMiddleware",
+    # Last: its refusal page renders in the language, CSP and messages of the request like any view's.
+    "accounts.middleware.AssumedIdentityMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

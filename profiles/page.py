@@ -16,6 +16,7 @@ from activity.selectors import event_kinds_for_customer, events_for_customer
 from common.http import or_404
 from custom_fields.models import FieldObject
 from profiles.details import details_context
+from profiles.record_actions import record_actions_for
 from profiles.related import related_context
 from profiles.selectors import (
     ProfileFacts,
@@ -104,7 +105,7 @@ class ProfilePage:
         (after a write, `refreshed`: plus Key details and the header, swapped out of band)."""
         if not self.new:
             return self._legacy(customer, panel=panel, status=status)
-        context = {"customer": customer, "tab": tab, "tabs": TABS, "nav": "customers", **self.header(), **panel}
+        context = {"customer": customer, "tab": tab, "tabs": TABS, "nav": "customers", **self.header(customer), **panel}
         if self.partial:
             partial = self.partial
             if refreshed:
@@ -114,11 +115,14 @@ class ProfilePage:
         context.update(self._key_details(customer))
         return render(self.request, "profiles/customer_page.html", context, status=status)
 
-    def header(self) -> dict:
+    def header(self, customer) -> dict:
         """What the header's actions need: whether New ticket opens in place (the new page has a slot for it
-        under the header; the legacy page goes to the form's own page), and the Actions menu's items (the
-        menu shows only once it has one)."""
-        return {"actions_in_place": self.new, "record_actions": []}
+        under the header; the legacy page goes to the form's own page), and the Actions menu's items this
+        member may use (profiles/record_actions.py; the menu shows only once it has one)."""
+        return {
+            "actions_in_place": self.new,
+            "record_actions": record_actions_for(member=self.request.user, customer=customer),
+        }
 
     def _key_details(self, customer) -> dict:
         facts = self.facts(customer, complete=False)  # complete already if the details tab read them
@@ -137,7 +141,7 @@ class ProfilePage:
             "customer": customer,
             "offer_switch": self.request.account.customer_profile_enabled,
             "nav": "customers",
-            **self.header(),
+            **self.header(customer),
             **_tickets_tab(self, customer),
         }
         if tickets_only:

@@ -236,9 +236,9 @@ def customer_set_suspended(*, customer: User, actor: User, suspended: bool) -> b
     customer.suspended = suspended
     event_record(
         customer=locked,
-        type="user_suspended" if suspended else "user_unsuspended",
+        type="user_suspension_changed",
         description="Suspended" if suspended else "Unsuspended",
-        properties={"actor_id": actor.pk},
+        properties={"suspended": suspended, "actor_id": actor.pk},
     )
     audit_record(
         account=locked.account,

@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
+from accounts.models import Role
 from activity.models import SUPPORT_SOURCE, Event, EventKind
 from activity.selectors import EventFilter
 from common.moments import localtime_total
@@ -98,11 +99,33 @@ SUPPORT_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
         gettext_lazy("Organization removed"),
         lambda p: _("Removed from %(organization_name)s") % p,
     ),
+    "identity_assumed": (
+        gettext_lazy("Identity assumed"),
+        lambda p: _("%(actor_name)s assumed this customer's identity") % p,
+    ),
+    "role_changed": (
+        gettext_lazy("Role changed"),
+        lambda p: (
+            _("Role changed from %(previous)s to %(current)s")
+            % {"previous": _role(p["previous"]), "current": _role(p["current"])}
+        ),
+    ),
+    "user_suspension_changed": (
+        gettext_lazy("Suspension changed"),
+        lambda p: _("Suspended") if p["suspended"] else _("Suspension lifted"),
+    ),
+    # Recorded before user_suspension_changed replaced them: still on older timelines.
+    "user_suspended": (gettext_lazy("Suspension changed"), lambda p: _("Suspended")),
+    "user_unsuspended": (gettext_lazy("Suspension changed"), lambda p: _("Suspension lifted")),
     "organization_default_changed": (
         gettext_lazy("Default organization changed"),
         lambda p: _("Default organization set to %(organization_name)s") % p["current"],
     ),
 }
+
+
+def _role(value: str) -> str:
+    return str(Role(value).label) if value in Role.values else value
 
 
 def _contact(p: dict, email: str, phone: str) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from profiles import actions_views, details_views, organization_views, views
+from profiles import access_views, actions_views, details_views, organization_views, views
 
 app_name = "profiles"
 
@@ -22,5 +22,8 @@ urlpatterns = [
     path("organizations/<int:organization_id>/", organization_views.organization_page, name="organization"),
     path("users/<int:user_id>/tickets/new/", actions_views.new_ticket, name="new_ticket"),
     path("users/<int:user_id>/merge/", actions_views.merge, name="merge"),
+    path("users/<int:user_id>/assume-identity/", access_views.assume_identity, name="assume_identity"),
+    path("users/<int:user_id>/upgrade-to-agent/", access_views.upgrade_to_agent, name="upgrade_to_agent"),
+    path("users/<int:user_id>/suspension/", access_views.suspension, name="suspension"),
     path("profile-experience/", views.profile_experience, name="experience"),
 ]

@@ -10,7 +10,8 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver
 
 import api.urls  # noqa: F401 - importing it declares every resource of the API
-from accounts.services import account_set_customer_profile, api_token_create
+from accounts.models import AuditEntry, User
+from accounts.services import account_set_agents_may_assume_identity, account_set_customer_profile, api_token_create
 from api.routing import Resource
 from demo.factories import CustomFieldFactory, IdentityFactory, MembershipFactory, TicketFactory
 from profiles.verification import verification_token_make
@@ -27,12 +28,18 @@ def url_patterns(patterns=None, prefix="", namespace=None):
 
 
 PUBLIC, SIGNED_IN, TEAM, ADMIN, END_USER, API = "public", "signed in", "team", "admin", "end user", "api"
+# Actions on one customer for some team members only: they find the customer first (another account's is a
+# 404), then check the role. ASSUMERS are admins, and agents where the account allows it (off here; see
+# tests/profiles/test_record_actions.py for the matrix with it on).
+ADMIN_ON_RECORD, ASSUMERS = "admin, on a customer", "admin or allowed agent, on a customer"
 NO_SUCH_API = "no such API endpoint"  # /api/v2/ and anything under it no resource claims: a JSON 404
 # Who may use each URL.
 ACCESS = {
     "accounts:home": PUBLIC,  # sends each person to their own place, or to sign-in
     "accounts:login": PUBLIC,
     "accounts:logout": PUBLIC,
+    "accounts:assumption_return": PUBLIC,  # without an assumed identity to end, it only leads home
+    "accounts:audit_log": ADMIN,
     "accounts:preferences": SIGNED_IN,
     "accounts:admin_center": ADMIN,
     "accounts:agent_interface": ADMIN,
@@ -53,6 +60,9 @@ ACCESS = {
     "profiles:organization": TEAM,
     "profiles:new_ticket": TEAM,
     "profiles:merge": TEAM,
+    "profiles:assume_identity": ASSUMERS,
+    "profiles:upgrade_to_agent": ADMIN_ON_RECORD,
+    "profiles:suspension": TEAM,
     "custom_fields:lookup": TEAM,
     "tickets:ticket": TEAM,
     "tickets:fields_save": TEAM,
@@ -143,13 +153,15 @@ def violation(level: str, role: str, names_record: bool, response) -> str | None
     if role == "other account's agent":
         if level in (ADMIN, END_USER):
             return None if status == 403 else f"let another account's agent in ({status})"
-        if level == TEAM and names_record:
+        if level in (TEAM, ADMIN_ON_RECORD, ASSUMERS) and names_record:
             return None if status == 404 else f"showed another account's record ({status})"
         return None if status not in (401, 403) and not refused_as_anonymous(response) else f"refused ({status})"
     allowed = {
         SIGNED_IN: True,
         TEAM: role in ("agent", "admin"),
         ADMIN: role == "admin",
+        ADMIN_ON_RECORD: role == "admin",
+        ASSUMERS: role == "admin",
         END_USER: role == "end user",
     }[level]
     if allowed:
@@ -196,3 +208,44 @@ def test_every_api_url_takes_only_its_own_accounts_token(name, route, parameters
         for response in (client.get(path), client.post(path, json.dumps({}), content_type="application/json")):
             assert expected(response.status_code), (path, response.status_code)
             assert response["Content-Type"] == "application/json"
+
+
+# The profile's record actions (its Actions menu), role by role, with the role the matrix above can't have: an
+# agent of an account that lets agents assume identities. Each action's URL, who may use it (its confirmation
+# page and its POST); everyone else on Acme is refused (403), another account's agent finds no customer (404).
+AGENT_ASSUMING = "agent with assume allowed"
+RECORD_ACTION_ROLES = {
+    "profiles:assume_identity": {"admin", AGENT_ASSUMING},
+    "profiles:upgrade_to_agent": {"admin"},
+    "profiles:suspension": {"admin", "agent", AGENT_ASSUMING},
+}
+RECORD_ACTION_PATTERNS = [p for p in PATTERNS if p[0] in RECORD_ACTION_ROLES]
+
+
+def test_every_record_action_says_who_may_use_it():
+    assert {name for name, _route, _parameters in RECORD_ACTION_PATTERNS} == set(RECORD_ACTION_ROLES)
+
+
+@pytest.mark.parametrize("role", ["admin", "agent", AGENT_ASSUMING, "end user", "other account's agent"])
+@pytest.mark.parametrize(
+    ("name", "route", "parameters"), RECORD_ACTION_PATTERNS, ids=[p[0] for p in RECORD_ACTION_PATTERNS]
+)
+def test_each_record_action_is_for_whom_may_use_it(
+    name, route, parameters, role, acme_world, acme, alice, bob, carol, charlie
+):
+    if role == AGENT_ASSUMING:
+        account_set_agents_may_assume_identity(account=acme, actor=alice, allowed=True)
+    path = concrete(name, route, parameters, acme_world)
+    person = {"admin": alice, "end user": carol, "other account's agent": charlie}.get(role, bob)
+    audited = AuditEntry.objects.filter(target_type="user", target_id=str(carol.pk))
+
+    get = client_for(User.objects.get(pk=person.pk)).get(path)
+    post = client_for(User.objects.get(pk=person.pk)).post(path, {})
+
+    if role == "other account's agent":
+        assert (get.status_code, post.status_code) == (404, 404)
+    elif role in RECORD_ACTION_ROLES[name]:
+        assert (get.status_code, post.status_code) == (200, 302)
+    else:
+        assert (get.status_code, post.status_code) == (403, 403)
+        assert not audited.exists()

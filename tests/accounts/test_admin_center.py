@@ -76,3 +76,23 @@ def test_an_admin_of_another_account_cannot_change_this_one(globex, acme):
 
     assert response.status_code == 302  # their session means nothing here
     assert Account.objects.get(pk=acme.pk).customer_profile_enabled is False
+
+
+def test_agents_may_not_assume_identities_until_an_admin_allows_it(as_alice, alice, acme):
+    assert as_alice.get(PAGE).context["form"]["agents_may_assume_identity"].value() is False
+
+    response = as_alice.post(PAGE, {"agents_may_assume_identity": "on"}, follow=True)
+
+    acme.refresh_from_db()
+    assert acme.agents_may_assume_identity is True
+    assert acme.customer_profile_enabled is False
+    assert "Agents may assume customers" in response.content.decode()
+    entry = AuditEntry.objects.get(account=acme, action="account.agents_may_assume_identity_changed")
+    assert (entry.actor, entry.after) == (alice, {"agents_may_assume_identity": True})
+
+
+def test_an_agent_cannot_allow_themselves_to_assume_identities(as_bob, acme):
+    assert as_bob.post(PAGE, {"agents_may_assume_identity": "on"}).status_code == 403
+
+    acme.refresh_from_db()
+    assert acme.agents_may_assume_identity is False

@@ -92,3 +92,32 @@ def test_a_customer_sign_in_lands_on_their_timeline_but_a_team_members_does_not(
 
     assert list(carol.events.values_list("type", flat=True)) == ["user_signed_in"]
     assert not bob.events.exists()
+
+
+def test_a_suspended_customer_with_the_right_password_is_told_they_are_suspended(anonymous, acme):
+    UserFactory(account=acme, email="gone@example.com", suspended=True)
+
+    response = anonymous.post("/sign-in/", {"username": "gone@example.com", "password": "demo-password-1"})
+
+    assert response.status_code == 200
+    assert "This account is suspended." in response.content.decode()
+    assert "_auth_user_id" not in anonymous.session
+
+
+def test_a_suspended_customer_with_a_wrong_password_learns_nothing_more(anonymous, acme):
+    UserFactory(account=acme, email="gone@example.com", suspended=True)
+
+    response = anonymous.post("/sign-in/", {"username": "gone@example.com", "password": "wrong-wrong-wrong"})
+
+    body = response.content.decode()
+    assert "suspended" not in body and "match an active account" in body
+
+
+def test_suspending_a_signed_in_customer_ends_their_session(as_carol, carol, alice):
+    from profiles.services import customer_set_suspended
+
+    assert as_carol.get("/portal/").status_code == 200
+
+    customer_set_suspended(customer=carol, actor=alice, suspended=True)
+
+    assert as_carol.get("/portal/").url.startswith("/sign-in/")

@@ -143,7 +143,7 @@ def test_an_update_adds_a_phone_joins_an_organization_and_suspends(acme_api, acm
         True,
         False,
     )
-    assert {"identity_created", "organization_added", "user_suspended"} <= set(
+    assert {"identity_created", "organization_added", "user_suspension_changed"} <= set(
         Event.objects.filter(customer=carol).values_list("type", flat=True)
     )
 

@@ -48,8 +48,8 @@ def test_suspending_a_customer_and_lifting_it_each_leave_an_event(carol, bob):
     assert suspended is True
     assert not User.objects.get(pk=carol.pk).suspended
     assert list(Event.objects.filter(customer=carol).order_by("id").values_list("type", flat=True)) == [
-        "user_suspended",
-        "user_unsuspended",
+        "user_suspension_changed",
+        "user_suspension_changed",
     ]
     assert [e.action for e in AuditEntry.objects.order_by("id")] == ["customer.suspended", "customer.unsuspended"]
 
