@@ -144,3 +144,12 @@ class OrganizationForm(_NamedRecordForm):
 
     def clean_domains(self):
         return organization_domains_clean(self.cleaned_data["domains"])
+
+
+class PasswordResetAskForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        error_messages={"required": _("Enter your email address."), "invalid": _("Enter a valid email address.")},
+    )

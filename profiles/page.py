@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.models import Role
 from accounts.selectors import uses_new_profile
 from activity.selectors import event_kinds_for_customer, events_for_customer
 from common.http import or_404
@@ -43,6 +44,15 @@ def partial_for(target: str | None) -> str | None:
     if target and target.startswith("relation-"):
         return PARTIALS["relation"]
     return PARTIALS.get(target)
+
+
+# The Actions menu's items, in order: the template of each (under profiles/actions/) and who may use it.
+RECORD_ACTIONS = [
+    {"template": "profiles/actions/set_password.html", "roles": {Role.ADMIN}},
+    {"template": "profiles/actions/send_password_reset.html", "roles": {Role.AGENT, Role.ADMIN}},
+    {"template": "profiles/actions/export.html", "roles": {Role.AGENT, Role.ADMIN}},
+    {"template": "profiles/actions/delete.html", "roles": {Role.ADMIN}},
+]
 
 
 class ProfilePage:
@@ -118,7 +128,9 @@ class ProfilePage:
         """What the header's actions need: whether New ticket opens in place (the new page has a slot for it
         under the header; the legacy page goes to the form's own page), and the Actions menu's items (the
         menu shows only once it has one)."""
-        return {"actions_in_place": self.new, "record_actions": []}
+        role = self.request.user.role
+        actions = [action for action in RECORD_ACTIONS if role in action["roles"]]
+        return {"actions_in_place": self.new, "record_actions": actions}
 
     def _key_details(self, customer) -> dict:
         facts = self.facts(customer, complete=False)  # complete already if the details tab read them

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from profiles import actions_views, details_views, organization_views, views
+from profiles import actions_views, details_views, organization_views, record_views, views
 
 app_name = "profiles"
 
@@ -22,5 +22,9 @@ urlpatterns = [
     path("organizations/<int:organization_id>/", organization_views.organization_page, name="organization"),
     path("users/<int:user_id>/tickets/new/", actions_views.new_ticket, name="new_ticket"),
     path("users/<int:user_id>/merge/", actions_views.merge, name="merge"),
+    path("users/<int:user_id>/password/", record_views.set_password, name="set_password"),
+    path("users/<int:user_id>/password-reset/", record_views.send_password_reset, name="send_password_reset"),
+    path("users/<int:user_id>/export/", record_views.export, name="export"),
+    path("users/<int:user_id>/delete/", record_views.delete, name="delete"),
     path("profile-experience/", views.profile_experience, name="experience"),
 ]
