@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from profiles.forms import PasswordResetAskForm
+from profiles.forms import NewPasswordForm, PasswordResetAskForm
 from profiles.identities import identity_verify
 from profiles.passwords import (
     link_validity,
@@ -85,6 +85,7 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     shows), for a person of this account who may still sign in, in their own language."""
 
     template_name = "profiles/password_reset/confirm.html"
+    form_class = NewPasswordForm
     token_generator = reset_tokens
     success_url = reverse_lazy("password_reset:done")
 
@@ -101,8 +102,8 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
             response = super().dispatch(*args, **kwargs)
             if hasattr(response, "render"):
                 response.render()
-            if user and not self.validlink:
-                response.status_code = 410
+            if user and not self.validlink and response.status_code == 200:
+                response.status_code = 410  # expired, used or voided since it was sent
         return response
 
     def get_context_data(self, **kwargs):

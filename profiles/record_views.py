@@ -2,7 +2,6 @@
 and Delete. Each works on its own page or form, without JavaScript, from the new page and the legacy one."""
 
 from django.contrib import messages
-from django.contrib.auth.forms import SetPasswordForm
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.decorators import admin_required, team_member_required
 from profiles.deletion import customer_delete, deletion_preview
 from profiles.export import customer_export, customer_export_record, export_filename
+from profiles.forms import NewPasswordForm
 from profiles.page import ProfilePage
 from profiles.passwords import PasswordResetRefused, customer_set_password, password_reset_send
 
@@ -25,7 +25,7 @@ def set_password(request, user_id: int):
     """Admins only: give the customer a new password, typed twice and checked by the password validators."""
     page = ProfilePage(request)
     customer = page.customer(user_id)
-    form = SetPasswordForm(customer, request.POST or None)
+    form = NewPasswordForm(customer, request.POST or None)
     if request.method == "POST" and form.is_valid():
         customer_set_password(customer=customer, actor=request.user, password=form.cleaned_data["new_password1"])
         messages.success(request, _("%(name)s’s password was changed.") % {"name": customer.name})

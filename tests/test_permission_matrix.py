@@ -8,6 +8,8 @@ import json
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 import api.urls  # noqa: F401 - importing it declares every resource of the API
 from accounts.services import account_set_customer_profile, api_token_create
@@ -53,12 +55,20 @@ ACCESS = {
     "profiles:organization": TEAM,
     "profiles:new_ticket": TEAM,
     "profiles:merge": TEAM,
+    "profiles:set_password": ADMIN,
+    "profiles:send_password_reset": TEAM,
+    "profiles:export": TEAM,
+    "profiles:delete": ADMIN,
     "custom_fields:lookup": TEAM,
     "tickets:ticket": TEAM,
     "tickets:fields_save": TEAM,
     "portal:home": END_USER,
     "portal:new_request": END_USER,
     "verification:confirm": PUBLIC,  # the signed token in the link is the credential
+    "password_reset:ask": PUBLIC,  # a forgotten password: no one is signed in
+    "password_reset:sent": PUBLIC,
+    "password_reset:confirm": PUBLIC,  # the token in the link is the credential
+    "password_reset:done": PUBLIC,
     "api:user_profile_events": API,
     "api:user_profile_events_many": API,
     "api:user_events": API,
@@ -92,6 +102,7 @@ def acme_world(acme, alice, bob, carol):
         "object_type": "user",
         "target": "user",
         "token": verification_token_make(work),
+        "uidb64": urlsafe_base64_encode(force_bytes(carol.pk)),
     }
 
 
