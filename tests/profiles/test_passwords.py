@@ -111,7 +111,7 @@ def test_an_agent_sends_a_reset_in_the_customers_language_and_it_is_recorded(as_
     [message] = outbox
     assert message.to == ["carol@example.com"]
     assert message.subject == "Choisissez un nouveau mot de passe pour Acme"
-    assert "Le lien fonctionne pendant 3 jours" in message.body
+    assert "Le lien est valable 3 jours, une seule fois." in message.body
     event = Event.objects.get(customer=carol, type="password_reset_requested")
     assert event.properties == {"to": "carol@example.com", "actor_id": bob.pk}
     assert AuditEntry.objects.get(action="user.password_reset_requested").actor == bob
