@@ -112,7 +112,10 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         password_reset_complete(user=self.user, password=form.cleaned_data["new_password1"])
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
-        return redirect(self.get_success_url())
+        response = redirect(self.get_success_url())
+        # The next pages (done, then sign in) keep speaking the person's language.
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, self.user.locale, samesite="Lax")
+        return response
 
 
 def password_reset_done(request):
