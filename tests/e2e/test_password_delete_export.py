@@ -129,7 +129,7 @@ def test_an_admin_deletes_a_customer_whose_ticket_stays_with_a_deleted_requester
     _open_actions(page)
     screenshot(page, f"actions-menu-admin-{size}")
     page.get_by_role("link", name="Supprimer" if french else "Delete", exact=True).click()
-    heading = "Supprimer Camille Martin ?" if french else "Delete Camille Martin?"
+    heading = "Supprimer Camille Martin\u00a0?" if french else "Delete Camille Martin?"
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
     assert_accessible(page, f"delete-confirm-{size}")
     assert _fits(page)
