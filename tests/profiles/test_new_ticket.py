@@ -70,7 +70,7 @@ def test_both_profile_pages_offer_new_ticket_and_merge_and_no_empty_actions_menu
     for page, in_place in ((new, True), (legacy, False)):
         assert f'href="/agent/users/{carol.pk}/tickets/new/"' in page
         assert f'href="/agent/users/{carol.pk}/merge/"' in page
-        assert f'href="/agent/users/{carol.pk}/delete/"' in page, "the Actions menu holds the record actions"
+        assert f"/agent/users/{carol.pk}/export/" in page, "the Actions menu holds the record actions"
         assert ('hx-target="#profile-action"' in page) is in_place
     assert '<div id="profile-action" class="profile-action"></div>' in new
 
