@@ -1,10 +1,12 @@
 """Export data (B7) and Delete from the Actions menu: who may use them, what the JSON holds, that it is
 streamed in chunks, and that a deleted customer's page answers 404 while their tickets keep working."""
 
+import datetime
 import json
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import AuditEntry, Role, User
 from activity import selectors as activity_selectors
@@ -72,8 +74,10 @@ def test_the_export_is_an_attachment_holding_profile_identities_tickets_comments
 
 
 def test_events_are_read_in_chunks_and_the_document_is_written_as_they_are_read(carol):
-    for n in range(7):
-        event_record(customer=carol, type="page_viewed", source="Shop", properties={"n": n})
+    now = timezone.now()
+    for n in range(7):  # over several months (partitions, on PostgreSQL), two at the same moment
+        moment = now - datetime.timedelta(days=40 * (n // 2))
+        event_record(customer=carol, type="page_viewed", source="Shop", properties={"n": n}, occurred_at=moment)
     total = Event.objects.filter(customer=carol).count()
     reads = []
     real = activity_selectors.events_for_export
