@@ -111,6 +111,12 @@ def test_forgot_your_password_asks_for_an_email_and_answers_the_same_for_anyone(
     assert_accessible(page, f"password-reset-sent-{size}")
     screenshot(page, f"password-reset-sent-{size}")
     assert [m.to for m in mail.outbox] == [["camille@example.com"]]
+
+    page.goto(f"{site['url']}/password-reset/MQ/not-a-token/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link can’t be used")
+    assert_accessible(page, f"password-reset-invalid-{size}")
+    assert _fits(page)
+    screenshot(page, f"password-reset-invalid-{size}")
     page.context.close()
 
 
