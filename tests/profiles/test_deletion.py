@@ -21,7 +21,8 @@ from profiles.deletion import customer_delete, deletion_preview
 from profiles.merge import customer_merge
 from profiles.models import Identity, OrganizationMembership
 from profiles.services import customer_update
-from tickets.models import Comment, Ticket, TicketCC
+from tickets.models import Comment, Status, Ticket, TicketCC
+from tickets.services import ticket_reply
 
 
 @pytest.fixture
@@ -140,3 +141,16 @@ def test_the_api_delete_does_the_same_and_then_answers_404(carols_world, acme_ap
     assert acme_api.get(f"/api/v2/users/{carol.pk}").status_code == 404
     listed = acme_api.get("/api/v2/users").json()["users"]
     assert carol.pk not in [user["id"] for user in listed]
+
+
+def test_their_kept_ticket_still_takes_replies_and_their_timeline_stays_empty(carols_world, carol, alice, bob):
+    customer_delete(customer=carol, actor=alice)
+
+    comment = ticket_reply(
+        ticket=carols_world["ticket"], author=bob, body="Closing this one", public=True, status=Status.SOLVED
+    )
+
+    assert comment.body == "Closing this one"
+    assert Ticket.objects.get(pk=carols_world["ticket"].pk).status == Status.SOLVED
+    assert not Event.objects.filter(customer_id=carol.pk).exists()
+    assert not EventKind.objects.filter(customer_id=carol.pk).exists()
