@@ -3,6 +3,7 @@ streamed in chunks, and that a deleted customer's page answers 404 while their t
 
 import datetime
 import json
+import tracemalloc
 from unittest import mock
 
 import pytest
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry, Role, User
 from activity import selectors as activity_selectors
+from activity.ingest import NewEvent, events_ingest
 from activity.models import Event
 from activity.services import event_record
 from custom_fields.models import AgentAccess
@@ -172,3 +174,25 @@ def test_only_admins_of_the_account_delete(as_bob, as_carol, globex, carol):
 
 def test_a_team_member_is_no_customer_to_delete(as_alice, bob):
     assert as_alice.get(f"/agent/users/{bob.pk}/delete/").status_code == 404
+
+
+def test_exporting_many_events_holds_only_a_chunk_of_them_in_memory(carol):
+    now = timezone.now()
+    padding = json.dumps({"page": "/catalogue/kettles/" + "x" * 200})
+    events = [
+        NewEvent(carol.pk, "Shop", "page_viewed", "Viewed kettles", padding, now - datetime.timedelta(seconds=n), None)
+        for n in range(20_000)
+    ]
+    events_ingest(account_id=carol.account_id, events=events)
+    del events
+
+    tracemalloc.start()
+    try:
+        size = sum(len(piece) for piece in customer_export(customer=carol, role=Role.ADMIN, event_chunk_size=500))
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    # 20,000 events make a document of over 5 MB; exporting it never held more than a few chunks' worth.
+    assert size > 5_000_000
+    assert peak < size / 4, f"peak {peak} bytes for a {size}-byte document"
