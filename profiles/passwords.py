@@ -32,6 +32,7 @@ from accounts.services import audit_record
 from activity.services import event_record
 from common.errors import RecordGone
 from common.ratelimit import Throttle, client_address
+from profiles.locking import customer_lock
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +86,11 @@ def _write_password(*, locked: User, actor: User | None, password: str, via: str
 @transaction.atomic
 def customer_set_password(*, customer: User, actor: User, password: str) -> None:
     """An admin gives the customer a new password (already checked by the password validators); records
-    `password_changed` and an audit entry. Raises PermissionError for anyone but an admin of the account."""
-    if not actor.is_admin or actor.account_id != customer.account_id:
-        raise PermissionError("Only an admin of the account sets a customer's password.")
-    locked = User.objects.select_for_update().filter(pk=customer.pk, account_id=actor.account_id).first()
-    if locked is None or not locked.is_end_user or locked.deleted_at or locked.merged_into_id:
-        raise RecordGone(f"customer {customer.pk} no longer exists")
-    locked.account = actor.account
+    `password_changed` and an audit entry. Raises PermissionError for anyone but an admin, RecordGone when
+    they are not a customer of the admin's account (any more)."""
+    if not actor.is_admin:
+        raise PermissionError("Only an admin sets a customer's password.")
+    locked = customer_lock(customer=customer, actor=actor)
     _write_password(locked=locked, actor=actor, password=password, via="admin")
     customer.password = locked.password
 

@@ -11,6 +11,7 @@ from django.core import mail
 
 from accounts.models import AuditEntry, Locale, Role, User
 from activity.models import Event
+from common.errors import RecordGone
 from demo.factories import UserFactory
 from profiles.passwords import customer_set_password, password_reset_send, reset_tokens
 from profiles.services import customer_set_suspended
@@ -217,3 +218,8 @@ def test_too_many_requests_from_one_address_are_refused_with_429(visitor, outbox
 
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
+
+
+def test_a_team_members_password_is_not_set_from_a_customer_profile(alice, bob):
+    with pytest.raises(RecordGone):
+        customer_set_password(customer=bob, actor=alice, password=GOOD)
