@@ -133,6 +133,7 @@ def test_an_admin_deletes_a_customer_whose_ticket_stays_with_a_deleted_requester
     french = locale == Locale.FR
 
     _open_actions(page)
+    assert_accessible(page, f"actions-menu-admin-{size}")
     screenshot(page, f"actions-menu-admin-{size}")
     page.get_by_role("link", name="Supprimer" if french else "Delete", exact=True).click()
     heading = "Supprimer Camille Martin\u00a0?" if french else "Delete Camille Martin?"
