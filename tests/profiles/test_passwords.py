@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.utils import translation
 
 from accounts.models import AuditEntry, Locale, Role, User
 from activity.models import Event
@@ -15,6 +16,7 @@ from common.errors import RecordGone
 from demo.factories import UserFactory
 from profiles.passwords import customer_set_password, password_reset_send, reset_tokens
 from profiles.services import customer_set_suspended
+from profiles.timeline import describe
 from tests.conftest import client_for
 
 LINK = re.compile(r"https?://[^\s\"<>]+/password-reset/[^\s\"<>]+/[^\s\"<>]+/")
@@ -223,3 +225,20 @@ def test_too_many_requests_from_one_address_are_refused_with_429(visitor, outbox
 def test_a_team_members_password_is_not_set_from_a_customer_profile(alice, bob):
     with pytest.raises(RecordGone):
         customer_set_password(customer=bob, actor=alice, password=GOOD)
+
+
+def test_the_timeline_describes_both_password_events_in_the_readers_language(alice, bob, carol):
+    password_reset_send(user=carol, actor=bob, base_url="http://acme.localhost")
+    customer_set_password(customer=carol, actor=alice, password=GOOD)
+    sent, changed = Event.objects.filter(customer=carol).order_by("id")
+
+    with translation.override("fr"):
+        french = [describe(sent), describe(changed)]
+    assert [describe(sent), describe(changed)] == [
+        "Password reset email sent to carol@example.com",
+        "Password set by a team member",
+    ]
+    assert french == [
+        "E-mail de réinitialisation du mot de passe envoyé à carol@example.com",
+        "Mot de passe défini par un membre de l’équipe",
+    ]
