@@ -4,6 +4,7 @@ import zoneinfo
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -66,6 +67,9 @@ class User(AbstractBaseUser):
     # Set when this customer was merged into another: their address leads there and their events stay on
     # that customer's timeline, so deleting the kept customer deletes them too.
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="merged_from")
+    # Set when the customer was deleted but tickets still name them: the row stays, emptied of everything
+    # personal, so the tickets keep a requester ("Deleted user"); nothing else finds it (profiles.deletion).
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -110,6 +114,11 @@ class User(AbstractBaseUser):
     @property
     def tag_list(self) -> list[str]:
         return self.tags.split()
+
+    @property
+    def display_name(self) -> str:
+        """The name to show beside their tickets and comments: a deleted customer's is gone."""
+        return gettext("Deleted user") if self.deleted_at else self.name
 
     @property
     def initials(self) -> str:

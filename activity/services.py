@@ -43,7 +43,8 @@ def event_record(
     occurred_at: datetime.datetime | None = None,
     client_id: str | None = None,
 ) -> Event:
-    """Store one event on a customer's timeline and count it in its kind, in the caller's transaction."""
+    """Store one event on a customer's timeline and count it in its kind, in the caller's transaction. A
+    deleted customer's timeline stays empty: the event is returned unsaved."""
     event = Event(
         account_id=customer.account_id,
         customer=customer,
@@ -55,6 +56,10 @@ def event_record(
         received_at=timezone.now(),
         client_id=client_id,
     )
+    # A deleted customer keeps a row only for their tickets' sake (profiles.deletion); the check reads the
+    # row as loaded, never the database.
+    if customer.__dict__.get("deleted_at") is not None:
+        return event
     event_partitions_ensure((event.occurred_at,))
     # All rows or none; the caller's transaction (when there is one) is enough, no savepoint needed.
     with transaction.atomic(savepoint=False):

@@ -4,11 +4,10 @@ import msgspec
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, User
-from api.http import field_error
-from api.routing import forbidden, invalid, not_found
+from api.routing import forbidden, not_found
 from api.shapes import UserWrite
 from api.user_writes import user_apply, user_create, user_plan
-from profiles.services import CustomerHasTickets, customer_delete
+from profiles.deletion import customer_delete
 
 
 def item_apply(account: Account, actor: User | None, item: dict) -> dict:
@@ -20,7 +19,7 @@ def item_apply(account: Account, actor: User | None, item: dict) -> dict:
         write = msgspec.convert(item["user"], type=UserWrite)
         created = user_create(account=account, actor=actor, plan=user_plan(account=account, actor=actor, write=write))
         return {"action": "create", "id": created.pk, "status": "Created", "external_id": created.external_id or None}
-    found = User.objects.filter(account=account, pk=item["id"]).first()
+    found = User.objects.filter(account=account, pk=item["id"], deleted_at__isnull=True).first()
     if found is None:
         raise not_found()
     found.account = account
@@ -30,8 +29,5 @@ def item_apply(account: Account, actor: User | None, item: dict) -> dict:
         return {"action": "update", "id": found.pk, "status": "Updated"}
     if found.is_team_member:
         raise forbidden(_("Team members are managed in the admin center."))
-    try:
-        customer_delete(customer=found, actor=actor)
-    except CustomerHasTickets:
-        raise invalid(field_error("id", "HasTickets", _("This customer has tickets; they can't be deleted."))) from None
+    customer_delete(customer=found, actor=actor)
     return {"action": "delete", "id": found.pk, "status": "Deleted"}

@@ -33,10 +33,11 @@ from api.routing import (
 )
 from api.user_writes import user_apply, user_create, user_matching, user_plan
 from custom_fields.values import custom_fields_visible
+from profiles.deletion import customer_delete
 from profiles.merge import MergeRefused, customer_merge
 from profiles.models import Organization, OrganizationMembership
 from profiles.selectors import customers_search
-from profiles.services import CustomerHasTickets, customer_delete, customer_tags_change
+from profiles.services import customer_tags_change
 from tickets.models import Ticket
 
 USER_QUERY = (Param("include", "Side-load `organizations` and/or `identities` (comma-separated)."),)
@@ -60,7 +61,7 @@ user_merge = Resource("users/<id:user_id>/merge", "user_merge", "Users")
 
 def user_rows(account):
     """The account's users with what their shape needs: identities and organization memberships."""
-    return User.objects.filter(account=account).prefetch_related(
+    return User.objects.filter(account=account, deleted_at__isnull=True).prefetch_related(
         "identities", Prefetch("memberships", queryset=OrganizationMembership.objects.order_by("-default", "id"))
     )
 
@@ -243,17 +244,15 @@ def user_update(request, user_id: int):
 
 @user.operation(
     "DELETE",
-    "Delete a customer with their identities, memberships and events (204); one with tickets is refused (422)",
-    responses={204: None, 404: shapes.Error, 422: shapes.Error, 403: shapes.Error},
+    "Delete a customer with their identities, memberships, custom field values and events (204); their tickets "
+    "are kept, with an anonymized requester",
+    responses={204: None, 404: shapes.Error, 403: shapes.Error},
 )
 def user_delete(request, user_id: int):
     found = find_user(request, user_id)
     if found.is_team_member:
         raise forbidden_team()
-    try:
-        customer_delete(customer=found, actor=request.api_actor)
-    except CustomerHasTickets:
-        raise invalid(field_error("id", "HasTickets", _("This customer has tickets; they can't be deleted."))) from None
+    customer_delete(customer=found, actor=request.api_actor)
     return no_content()
 
 

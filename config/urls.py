@@ -12,6 +12,7 @@ urlpatterns = [
     path("agent/tickets/", include("tickets.urls")),
     path("portal/", include("tickets.portal")),
     path("verify-email/", include("profiles.public_urls")),
+    path("password-reset/", include("profiles.password_urls")),
 ]
 if apps.is_installed("devtools"):  # development and tests only: the benchmarks' trivial view
     urlpatterns.append(path("_dev/", include("devtools.urls")))

@@ -76,7 +76,9 @@ def lookup_search(*, account: Account, target: str, query: str, limit: int = LOO
         lowered = query.lower()
         emails = _user_ids_with_identity(account, value__contains=lowered)
         records = records.filter(
-            by_id | Q(name__icontains=query) | Q(email__contains=lowered) | Q(pk__in=emails), merged_into__isnull=True
+            by_id | Q(name__icontains=query) | Q(email__contains=lowered) | Q(pk__in=emails),
+            merged_into__isnull=True,
+            deleted_at__isnull=True,
         ).order_by("name", "id")
     elif target == FieldObject.ORGANIZATION:
         records = records.filter(by_id | Q(name__icontains=query) | Q(domains__icontains=query)).order_by("name", "id")

@@ -92,10 +92,11 @@ def lookup_references_count(*, account: Account, target: str, record_id: int) ->
     return sum(counts.values_list("total", flat=True))
 
 
-def lookup_references_repoint(*, account: Account, target: str, from_id: int, to_id: int) -> int:
+def lookup_references_repoint(*, account: Account, target: str, from_id: int, to_id: int | None) -> int:
     """Make every lookup value naming record `from_id` (of kind `target`) name `to_id` instead (two records
-    merged into one), in the caller's transaction, links and counts with them; returns how many values
-    changed. Only the records that name it are read (through the links), locked in id order."""
+    merged into one), or name nobody when `to_id` is None (the record is deleted), in the caller's
+    transaction, links and counts with them; returns how many values changed. Only the records that name it
+    are read (through the links), locked in id order."""
     fields = {f.pk: f for f in CustomField.objects.filter(account=account, type=FieldType.LOOKUP, lookup_target=target)}
     links = list(LookupLink.objects.filter(field_id__in=list(fields), target_id=from_id).order_by("source_id"))
     if not links:
@@ -115,12 +116,20 @@ def lookup_references_repoint(*, account: Account, target: str, from_id: int, to
         for row in rows:
             for field in sources[row.pk]:
                 if row.custom_fields.get(field.key) == from_id:
-                    row.custom_fields[field.key] = to_id
+                    if to_id is None:
+                        del row.custom_fields[field.key]
+                    else:
+                        row.custom_fields[field.key] = to_id
         model.objects.bulk_update(rows, ["custom_fields"], batch_size=500)
-    LookupLink.objects.filter(pk__in=[link.pk for link in links]).update(target_id=to_id)
+    named = LookupLink.objects.filter(pk__in=[link.pk for link in links])
+    if to_id is None:
+        named.delete()
+    else:
+        named.update(target_id=to_id)
     moved = Counter(link.field_id for link in links)
     deltas = {(field_id, from_id): -n for field_id, n in moved.items()}
-    deltas.update({(field_id, to_id): n for field_id, n in moved.items()})
+    if to_id is not None:
+        deltas.update({(field_id, to_id): n for field_id, n in moved.items()})
     _counts_add(deltas)
     return len(links)
 

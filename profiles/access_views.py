@@ -16,7 +16,7 @@ from profiles.record_actions import may_assume_identity, may_change_suspension, 
 from profiles.services import customer_set_suspended
 
 
-def _customer_allowed(request, user_id: int, allowed):
+def customer_for_action(request, user_id: int, allowed):
     """The customer (or the answer to give instead: a redirect for a merged one, else a 404), after a 403
     for a member the rule `allowed` refuses."""
     page = ProfilePage(request)
@@ -32,7 +32,7 @@ def _customer_allowed(request, user_id: int, allowed):
 @require_http_methods(["GET", "POST"])
 def assume_identity(request, user_id: int):
     """Confirm, then sign in as the customer: the member sees the portal as they do, until they return."""
-    customer, answer = _customer_allowed(request, user_id, may_assume_identity)
+    customer, answer = customer_for_action(request, user_id, may_assume_identity)
     if answer:
         return answer
     if request.method == "POST":
@@ -46,7 +46,7 @@ def assume_identity(request, user_id: int):
 @require_http_methods(["GET", "POST"])
 def upgrade_to_agent(request, user_id: int):
     """Confirm, then make the customer an agent; they leave the customers' pages, so the member lands on search."""
-    customer, answer = _customer_allowed(request, user_id, may_upgrade_to_agent)
+    customer, answer = customer_for_action(request, user_id, may_upgrade_to_agent)
     if answer:
         return answer
     if request.method == "POST":
@@ -61,7 +61,7 @@ def upgrade_to_agent(request, user_id: int):
 def suspension(request, user_id: int):
     """Confirm, then suspend the customer (or lift their suspension). The form says which it confirms, so a
     second click, or a page left open while someone else changed it, doesn't undo it."""
-    customer, answer = _customer_allowed(request, user_id, may_change_suspension)
+    customer, answer = customer_for_action(request, user_id, may_change_suspension)
     if answer:
         return answer
     if request.method == "POST":

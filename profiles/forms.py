@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Locale, User, time_zone_choices
@@ -144,3 +145,22 @@ class OrganizationForm(_NamedRecordForm):
 
     def clean_domains(self):
         return organization_domains_clean(self.cleaned_data["domains"])
+
+
+class PasswordResetAskForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        error_messages={"required": _("Enter your email address."), "invalid": _("Enter a valid email address.")},
+    )
+
+
+class NewPasswordForm(SetPasswordForm):
+    """Django's new password, typed twice: the validators' verdict shows next to the new password, and the
+    confirmation field says only whether the two match."""
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return forms.Form.clean(self)

@@ -17,7 +17,7 @@ def customer_lock(*, customer: User, actor: User, with_ticket_counts: bool = Fal
     customers = User.objects.select_for_update().filter(pk=customer.pk, account_id=actor.account_id)
     if with_ticket_counts:
         customers = customers.annotate(**ticket_count_annotations(customer.pk))
-    locked = customers.filter(role=Role.END_USER, merged_into__isnull=True).first()
+    locked = customers.filter(role=Role.END_USER, merged_into__isnull=True, deleted_at__isnull=True).first()
     if locked is None:
         raise RecordGone(f"customer {customer.pk} no longer exists")
     if User._meta.get_field("account").is_cached(customer):

@@ -46,6 +46,7 @@ def partial_for(target: str | None) -> str | None:
     return PARTIALS.get(target)
 
 
+# The Actions menu's items, in order: the template of each (under profiles/actions/) and who may use it.
 class ProfilePage:
     """One team member's view of one customer's profile, for one request."""
 

@@ -29,6 +29,26 @@ def may_change_suspension(member: User, customer: User) -> bool:
     return _team_member_of(member, customer)
 
 
+def may_set_password(member: User, customer: User) -> bool:
+    """Only admins choose a customer's password; agents send a reset link instead."""
+    return _team_member_of(member, customer) and member.is_admin
+
+
+def may_send_password_reset(member: User, customer: User) -> bool:
+    """Any team member may email a customer a link to choose a new password."""
+    return _team_member_of(member, customer)
+
+
+def may_export(member: User, customer: User) -> bool:
+    """Any team member may download what is stored about a customer (fields hidden from agents left out)."""
+    return _team_member_of(member, customer)
+
+
+def may_delete(member: User, customer: User) -> bool:
+    """Only admins delete a customer and their personal data."""
+    return _team_member_of(member, customer) and member.is_admin
+
+
 def _team_member_of(member: User, customer: User) -> bool:
     return member.is_team_member and customer.is_end_user and member.account_id == customer.account_id
 
@@ -44,6 +64,10 @@ RECORD_ACTIONS = [
     RecordAction("assume_identity", "profiles/actions/assume_identity.html", may_assume_identity),
     RecordAction("upgrade_to_agent", "profiles/actions/upgrade_to_agent.html", may_upgrade_to_agent),
     RecordAction("suspension", "profiles/actions/suspension.html", may_change_suspension),
+    RecordAction("set_password", "profiles/actions/set_password.html", may_set_password),
+    RecordAction("send_password_reset", "profiles/actions/send_password_reset.html", may_send_password_reset),
+    RecordAction("export", "profiles/actions/export.html", may_export),
+    RecordAction("delete", "profiles/actions/delete.html", may_delete),
 ]
 
 

@@ -29,7 +29,9 @@ def customers_search(
     *, account: Account, query: str = "", after: str | None = None, before: str | None = None, size: int = 25
 ) -> KeysetPage:
     """Customers matching `query` by name, any email, any phone, organization or tag, by name then id."""
-    customers = User.objects.filter(account=account, role=Role.END_USER, merged_into__isnull=True)
+    customers = User.objects.filter(
+        account=account, role=Role.END_USER, merged_into__isnull=True, deleted_at__isnull=True
+    )
     query = " ".join(query.split())[:200]
     if query:
         candidates = _indexed_candidates(account, query)
@@ -114,7 +116,9 @@ def customer_for_team_member(*, account: Account, user_id: int, with_ticket_coun
     """One customer of the account, with the account attached (and their `ticket_counts` if asked, in the
     same query); None for a team member, another account's user, an unknown id or a customer merged into
     another (`customer_merged_into` says which)."""
-    customers = User.objects.filter(account=account, pk=user_id, role=Role.END_USER, merged_into__isnull=True)
+    customers = User.objects.filter(
+        account=account, pk=user_id, role=Role.END_USER, merged_into__isnull=True, deleted_at__isnull=True
+    )
     if with_ticket_counts:
         customers = customers.annotate(**ticket_count_annotations(user_id))
     customer = customers.first()

@@ -10,8 +10,7 @@ from accounts.services import audit_record
 from activity.services import event_record
 from common.tags import normalize_tags
 from custom_fields.merge import custom_values_write, record_merge
-from custom_fields.models import CustomField, FieldObject, FieldType
-from custom_fields.relations import lookup_links_update
+from custom_fields.models import CustomField, FieldObject
 from custom_fields.values import FORM_PREFIX
 from profiles.identities import IdentityError, identity_add
 from profiles.locking import customer_lock
@@ -188,10 +187,6 @@ class ExternalIdTaken(Exception):
     """Another user of the account already has this external id; nothing was written."""
 
 
-class CustomerHasTickets(Exception):
-    """A customer who requested or submitted tickets can't be deleted outright (the tickets keep them)."""
-
-
 @transaction.atomic
 def customer_set_external_id(*, customer: User, actor: User, external_id: str) -> bool:
     """Give the customer the id an integrated app knows them by ("" removes it); returns whether it changed.
@@ -267,27 +262,3 @@ def customer_tags_change(
     customer_update(customer=locked, actor=actor, changes={"tags": tags}, originals={})
     customer.tags = locked.tags
     return locked.tags.split()
-
-
-@transaction.atomic
-def customer_delete(*, customer: User, actor: User) -> None:
-    """Delete a customer with everything that is only theirs (identities, memberships, events). One who
-    requested or submitted tickets is refused with CustomerHasTickets: the tickets would lose their requester."""
-    locked = customer_lock(customer=customer, actor=actor)
-    if locked.tickets_requested.exists() or locked.tickets_submitted.exists():
-        raise CustomerHasTickets(locked.pk)
-    audit_record(
-        account=locked.account,
-        actor=actor,
-        action="customer.deleted",
-        target=locked,
-        before={"name": locked.name, "email": locked.email, "external_id": locked.external_id},
-    )
-    _lookup_links_drop(source_id=locked.pk, account_id=locked.account_id, object_type=FieldObject.USER)
-    locked.delete()
-
-
-def _lookup_links_drop(*, source_id: int, account_id: int, object_type: str) -> None:
-    """A record about to be deleted points at nobody any more (the Related tab's counts follow)."""
-    fields = CustomField.objects.filter(account_id=account_id, object_type=object_type, type=FieldType.LOOKUP)
-    lookup_links_update(source_id=source_id, fields=fields, values={})

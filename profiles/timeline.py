@@ -121,6 +121,14 @@ SUPPORT_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
         gettext_lazy("Default organization changed"),
         lambda p: _("Default organization set to %(organization_name)s") % p["current"],
     ),
+    "password_changed": (
+        gettext_lazy("Password changed"),
+        lambda p: _("Password set by a team member") if p["via"] == "admin" else _("Password reset by the customer"),
+    ),
+    "password_reset_requested": (
+        gettext_lazy("Password reset email sent"),
+        lambda p: _("Password reset email sent to %(to)s") % p,
+    ),
 }
 
 

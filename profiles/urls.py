@@ -1,6 +1,6 @@
 from django.urls import path
 
-from profiles import access_views, actions_views, details_views, organization_views, views
+from profiles import access_views, actions_views, details_views, organization_views, record_views, views
 
 app_name = "profiles"
 
@@ -25,5 +25,9 @@ urlpatterns = [
     path("users/<int:user_id>/assume-identity/", access_views.assume_identity, name="assume_identity"),
     path("users/<int:user_id>/upgrade-to-agent/", access_views.upgrade_to_agent, name="upgrade_to_agent"),
     path("users/<int:user_id>/suspension/", access_views.suspension, name="suspension"),
+    path("users/<int:user_id>/password/", record_views.set_password, name="set_password"),
+    path("users/<int:user_id>/password-reset/", record_views.send_password_reset, name="send_password_reset"),
+    path("users/<int:user_id>/export/", record_views.export, name="export"),
+    path("users/<int:user_id>/delete/", record_views.delete, name="delete"),
     path("profile-experience/", views.profile_experience, name="experience"),
 ]

@@ -8,6 +8,8 @@ import json
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 import api.urls  # noqa: F401 - importing it declares every resource of the API
 from accounts.models import AuditEntry, User
@@ -63,12 +65,20 @@ ACCESS = {
     "profiles:assume_identity": ASSUMERS,
     "profiles:upgrade_to_agent": ADMIN_ON_RECORD,
     "profiles:suspension": TEAM,
+    "profiles:set_password": ADMIN_ON_RECORD,
+    "profiles:send_password_reset": TEAM,
+    "profiles:export": TEAM,
+    "profiles:delete": ADMIN_ON_RECORD,
     "custom_fields:lookup": TEAM,
     "tickets:ticket": TEAM,
     "tickets:fields_save": TEAM,
     "portal:home": END_USER,
     "portal:new_request": END_USER,
     "verification:confirm": PUBLIC,  # the signed token in the link is the credential
+    "password_reset:ask": PUBLIC,  # a forgotten password: no one is signed in
+    "password_reset:sent": PUBLIC,
+    "password_reset:confirm": PUBLIC,  # the token in the link is the credential
+    "password_reset:done": PUBLIC,
     "api:user_profile_events": API,
     "api:user_profile_events_many": API,
     "api:user_events": API,
@@ -102,6 +112,7 @@ def acme_world(acme, alice, bob, carol):
         "object_type": "user",
         "target": "user",
         "token": verification_token_make(work),
+        "uidb64": urlsafe_base64_encode(force_bytes(carol.pk)),
     }
 
 
@@ -218,8 +229,24 @@ RECORD_ACTION_ROLES = {
     "profiles:assume_identity": {"admin", AGENT_ASSUMING},
     "profiles:upgrade_to_agent": {"admin"},
     "profiles:suspension": {"admin", "agent", AGENT_ASSUMING},
+    "profiles:set_password": {"admin"},
+    "profiles:send_password_reset": {"admin", "agent", AGENT_ASSUMING},
+    "profiles:export": {"admin", "agent", AGENT_ASSUMING},
+    "profiles:delete": {"admin"},
 }
 RECORD_ACTION_PATTERNS = [p for p in PATTERNS if p[0] in RECORD_ACTION_ROLES]
+POST_ONLY_RECORD_ACTIONS = {"profiles:send_password_reset", "profiles:export"}
+# What an allowed member's POST without fields gets: done (302, or the export's 200 download), or the form
+# back with its errors (400) where fields are needed.
+ANSWER_TO_AN_EMPTY_POST = {
+    "profiles:assume_identity": 302,
+    "profiles:upgrade_to_agent": 302,
+    "profiles:suspension": 302,
+    "profiles:set_password": 400,
+    "profiles:send_password_reset": 302,
+    "profiles:export": 200,
+    "profiles:delete": 302,
+}
 
 
 def test_every_record_action_says_who_may_use_it():
@@ -242,10 +269,12 @@ def test_each_record_action_is_for_whom_may_use_it(
     get = client_for(User.objects.get(pk=person.pk)).get(path)
     post = client_for(User.objects.get(pk=person.pk)).post(path, {})
 
+    # A team member's GET of a POST-only action is refused (405) before anyone is looked up.
+    post_only = name in POST_ONLY_RECORD_ACTIONS and role != "end user"
     if role == "other account's agent":
-        assert (get.status_code, post.status_code) == (404, 404)
+        assert (get.status_code, post.status_code) == (405 if post_only else 404, 404)
     elif role in RECORD_ACTION_ROLES[name]:
-        assert (get.status_code, post.status_code) == (200, 302)
+        assert (get.status_code, post.status_code) == (405 if post_only else 200, ANSWER_TO_AN_EMPTY_POST[name])
     else:
-        assert (get.status_code, post.status_code) == (403, 403)
+        assert (get.status_code, post.status_code) == (405 if post_only else 403, 403)
         assert not audited.exists()

@@ -185,7 +185,9 @@ class NewTicketForm(forms.Form):
                 }
                 continue
             found.setdefault(person_id, row)
-        people = User.objects.filter(account=self.account, pk__in=list(found), merged_into__isnull=True)
+        people = User.objects.filter(
+            account=self.account, pk__in=list(found), merged_into__isnull=True, deleted_at__isnull=True
+        )
         self.ccs = sorted(people, key=lambda person: list(found).index(person.pk))
         for person_id in set(found) - {person.pk for person in self.ccs}:
             found[person_id]["error"] = _("This person was merged into another: pick them again.")

@@ -56,7 +56,11 @@ def ticket_create(
     # it and moves it, or has happened and this ticket is refused rather than left on someone nobody can
     # open. Locked in id order, as merges lock, so the two never wait for each other in a circle.
     people = [requester.pk, *(person.pk for person in ccs)]
-    live = User.objects.select_for_update(no_key=True).filter(pk__in=people, merged_into__isnull=True).order_by("pk")
+    live = (
+        User.objects.select_for_update(no_key=True)
+        .filter(pk__in=people, merged_into__isnull=True, deleted_at__isnull=True)
+        .order_by("pk")
+    )
     if set(live.values_list("pk", flat=True)) != set(people):
         raise RecordGone(f"one of users {people} was merged or deleted")
     now = timezone.now()

@@ -1,17 +1,14 @@
 """The customer writes the API needed and the agent's pages didn't have yet: external id, suspension, tags
-against what is saved now, deletion, and a role change. Each records its event and audit entry."""
+against what is saved now, and a role change (deletion: test_deletion.py). Each records its event and audit entry."""
 
 import pytest
 
 from accounts.models import AuditEntry, Role, User
 from accounts.services import user_set_role
 from activity.models import Event
-from demo.factories import TicketFactory, UserFactory
-from profiles.models import Identity
+from demo.factories import UserFactory
 from profiles.services import (
-    CustomerHasTickets,
     ExternalIdTaken,
-    customer_delete,
     customer_set_external_id,
     customer_set_suspended,
     customer_tags_change,
@@ -66,27 +63,6 @@ def test_tags_are_added_to_and_removed_from_what_is_saved_now(carol, bob):
     assert removed == ["vip", "renewal", "early_bird"]
     assert replaced == ["only"]
     assert Event.objects.filter(customer=carol, type="tags_changed").count() == 3
-
-
-def test_a_customer_without_tickets_is_deleted_with_their_identities_and_events(carol, bob):
-    customer_set_suspended(customer=carol, actor=bob, suspended=True)
-
-    customer_delete(customer=carol, actor=bob)
-
-    assert not User.objects.filter(pk=carol.pk).exists()
-    assert not Identity.objects.filter(user_id=carol.pk).exists()
-    assert not Event.objects.filter(customer_id=carol.pk).exists()
-    assert AuditEntry.objects.get(action="customer.deleted").before["email"] == "carol@example.com"
-
-
-def test_a_customer_with_tickets_is_not_deleted(carol, bob):
-    TicketFactory(requester=carol)
-
-    with pytest.raises(CustomerHasTickets):
-        customer_delete(customer=carol, actor=bob)
-
-    assert User.objects.filter(pk=carol.pk).exists()
-    assert not AuditEntry.objects.filter(action="customer.deleted").exists()
 
 
 def test_an_admin_changes_a_role_and_an_agent_cant(carol, alice, bob):

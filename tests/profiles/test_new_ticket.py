@@ -71,6 +71,7 @@ def test_both_profile_pages_offer_new_ticket_merge_and_the_actions_menu(new_page
         assert f'href="/agent/users/{carol.pk}/tickets/new/"' in page
         assert f'href="/agent/users/{carol.pk}/merge/"' in page
         assert ">Actions" in page, "Bob (agent) and Alice (admin) may both suspend: the menu has an item"
+        assert f"/agent/users/{carol.pk}/export/" in page, "the Actions menu holds the record actions"
         assert ('hx-target="#profile-action"' in page) is in_place
     assert '<div id="profile-action" class="profile-action"></div>' in new
 

@@ -36,7 +36,15 @@ def assume_allowed(acme, alice):
 def test_an_admin_sees_every_access_action_in_the_menu(as_alice, carol):
     response = as_alice.get(profile(carol.pk))
 
-    assert menu_items(response) == ["assume_identity", "upgrade_to_agent", "suspension"]
+    assert menu_items(response) == [
+        "assume_identity",
+        "upgrade_to_agent",
+        "suspension",
+        "set_password",
+        "send_password_reset",
+        "export",
+        "delete",
+    ]
     body = response.content.decode()
     assert 'class="menu"' in body and "Assume identity" in body and "Upgrade to agent" in body
 
@@ -46,8 +54,8 @@ def test_an_agent_sees_only_suspend_until_the_account_allows_assuming(as_bob, ca
     account_set_agents_may_assume_identity(account=acme, actor=alice, allowed=True)
     after = menu_items(as_bob.get(profile(carol.pk)))
 
-    assert before == ["suspension"]
-    assert after == ["assume_identity", "suspension"]
+    assert before == ["suspension", "send_password_reset", "export"]
+    assert after == ["assume_identity", "suspension", "send_password_reset", "export"]
 
 
 def test_the_same_actions_show_on_the_new_page_and_the_legacy_page(alice, carol, acme):
@@ -59,7 +67,15 @@ def test_the_same_actions_show_on_the_new_page_and_the_legacy_page(alice, carol,
     assert "profiles/customer_legacy.html" in [t.name for t in legacy.templates]
     assert "profiles/customer_page.html" in [t.name for t in new.templates]
     for response in (legacy, new):
-        assert menu_items(response) == ["assume_identity", "upgrade_to_agent", "suspension"]
+        assert menu_items(response) == [
+            "assume_identity",
+            "upgrade_to_agent",
+            "suspension",
+            "set_password",
+            "send_password_reset",
+            "export",
+            "delete",
+        ]
         assert f"/agent/users/{carol.pk}/assume-identity/" in response.content.decode()
 
 
@@ -68,13 +84,20 @@ def test_a_suspended_customer_offers_unsuspend_and_no_assume(as_alice, carol, al
 
     response = as_alice.get(profile(carol.pk))
 
-    assert menu_items(response) == ["upgrade_to_agent", "suspension"]
+    assert menu_items(response) == [
+        "upgrade_to_agent",
+        "suspension",
+        "set_password",
+        "send_password_reset",
+        "export",
+        "delete",
+    ]
     assert "Unsuspend" in response.content.decode()
 
 
 # Who may use each action, role by role: tests/test_permission_matrix.py (RECORD_ACTION_ROLES).
 
-ACTIONS = ["assume-identity", "upgrade-to-agent", "suspension"]
+ACTIONS = ["assume-identity", "upgrade-to-agent", "suspension", "password", "delete"]
 
 
 @pytest.mark.parametrize("action", ACTIONS)
