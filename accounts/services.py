@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Account, ApiToken, AuditEntry, Role, User
 from accounts.tokens import token_generate
+from activity.services import event_record
 
 
 def audit_record(
@@ -165,3 +166,26 @@ def user_set_role(*, user: User, actor: User, role: str) -> bool:
         after={"role": role},
     )
     return True
+
+
+@transaction.atomic
+def user_password_set(*, user: User, actor: User, password: str) -> None:
+    """Give someone a new password (already checked by Django's validators): by themselves, or by an admin.
+    Their other sessions end with the old hash (the caller keeps the current one with
+    `update_session_auth_hash`). A customer's timeline records `password_changed`; never the password."""
+    user.set_password(password)
+    user.save(update_fields=["password", "updated_at"])
+    if user.is_end_user:
+        event_record(
+            customer=user,
+            type="password_changed",
+            description="Password changed",
+            properties={"actor_id": actor.pk, "by_self": actor.pk == user.pk},
+        )
+    audit_record(
+        account=user.account,
+        actor=actor,
+        action="user.password_changed",
+        target=user,
+        after={"by_self": actor.pk == user.pk},
+    )

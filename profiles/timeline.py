@@ -75,6 +75,7 @@ SUPPORT_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
         _changed(gettext_lazy("Time zone changed from %(previous)s to %(current)s"), gettext_lazy("Time zone changed")),
     ),
     "user_signed_in": (gettext_lazy("Signed in"), lambda p: _("Signed in")),
+    "password_changed": (gettext_lazy("Password changed"), lambda p: _("Password changed")),
     "user_merged": (
         gettext_lazy("Customers merged"),
         lambda p: _("%(merged_user_name)s (#%(merged_user_id)s) was merged into this customer") % p,

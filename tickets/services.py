@@ -176,6 +176,31 @@ def ticket_reply(
     return comment
 
 
+class RequestClosed(Exception):
+    """A closed request takes no more comments (a new request follows it up); nothing was written."""
+
+
+# A customer writing back asks the team to look again: a request that waited on them, or was solved, opens.
+REOPENED_BY_CUSTOMER = (Status.PENDING, Status.SOLVED)
+
+
+@transaction.atomic
+def ticket_comment_from_customer(*, ticket: Ticket, author: User, body: str) -> Comment:
+    """A public comment from the portal by the requester or someone CC'd: a pending or solved request opens
+    again, a closed one raises RequestClosed. Recorded like an agent's reply (`ticket_reply`): the comment
+    on the requester's timeline, the status change if any, one audit entry."""
+    body = body.strip()
+    if not body:
+        raise ValueError("A comment needs a body.")
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if locked.requester_id != author.pk and not TicketCC.objects.filter(ticket=locked, user=author).exists():
+        raise PermissionError("Only the requester or someone CC'd comments on a request.")
+    if locked.status == Status.CLOSED:
+        raise RequestClosed
+    status = Status.OPEN if locked.status in REOPENED_BY_CUSTOMER else locked.status
+    return ticket_reply(ticket=ticket, author=author, body=body, public=True, status=status)
+
+
 @transaction.atomic
 def ticket_fields_update(
     *,
