@@ -96,6 +96,7 @@ def test_a_customer_opens_a_request_by_its_row_and_answers(browser, site, custom
     page.get_by_role("link", name="← My requests").click()
     page.locator(".requests__link").first.focus()  # her request, answered just now, is first
     page.keyboard.press("Tab")
+    shot(page, "portal-home-keyboard-focus-1366-en")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/portal/requests/{portal_requests['shared'].pk}/")
     assert page.get_by_role("heading", name="Invoice <b>March</b>").is_visible()

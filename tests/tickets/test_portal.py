@@ -5,10 +5,12 @@ sees anything of Carol's."""
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import AuditEntry
+from activity.models import SUPPORT_SOURCE
 from demo.factories import CommentFactory, TicketFactory, UserFactory
+from profiles.timeline import type_label
 from tests.conftest import client_for
 from tickets.models import TicketCC
 
@@ -61,12 +63,15 @@ def test_the_home_says_so_when_there_is_nothing_yet(as_carol):
     assert "You have no requests yet." in as_carol.get("/portal/").content.decode()
 
 
-def test_subjects_are_escaped_on_the_home(as_carol, carol):
+def test_subjects_and_names_are_escaped_on_the_home(as_carol, carol, acme):
     TicketFactory(requester=carol, subject="<script>alert(1)</script>")
+    villain = UserFactory(account=acme, name="<img src=x onerror=alert(2)>", email="villain@example.com")
+    TicketCC.objects.create(ticket=TicketFactory(requester=villain), user=carol)
 
     page = as_carol.get("/portal/").content.decode()
 
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(2)&gt;" in page
 
 
 # Why these numbers: session + user + account (3), then one statement merging a page of her requests with a
@@ -281,6 +286,11 @@ def test_a_wrong_old_password_a_mismatch_or_a_weak_one_is_refused_next_to_its_fi
     assert f'id="id_{field}_error"' in page and message in page.replace("&#x27;", "'")
     carol.refresh_from_db()
     assert carol.check_password("demo-password-1") and not carol.events.filter(type="password_changed").exists()
+
+
+def test_the_timeline_names_a_password_change_in_the_readers_language():
+    with translation.override("fr"):
+        assert type_label(SUPPORT_SOURCE, "password_changed") == "Mot de passe modifié"
 
 
 def test_team_members_do_not_change_their_password_in_the_portal(as_bob):
