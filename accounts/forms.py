@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Locale, time_zone_choices
@@ -41,3 +42,12 @@ class ApiTokenForm(forms.Form):
         max_length=100,
         help_text=_("Say which app uses it, so you know what stops working if you revoke it."),
     )
+
+
+class OwnPasswordForm(PasswordChangeForm):
+    """Someone changing their own password: the current one, then the new one twice."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django's help is an HTML list; the field's help is one sentence of text under the input.
+        self.fields["new_password1"].help_text = " ".join(password_validation.password_validators_help_texts())

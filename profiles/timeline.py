@@ -123,7 +123,10 @@ SUPPORT_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
     ),
     "password_changed": (
         gettext_lazy("Password changed"),
-        lambda p: _("Password set by a team member") if p["via"] == "admin" else _("Password reset by the customer"),
+        lambda p: {
+            "admin": _("Password set by a team member"),
+            "reset": _("Password reset by the customer"),
+        }.get(p.get("via"), _("Password changed by the customer")),
     ),
     "password_reset_requested": (
         gettext_lazy("Password reset email sent"),

@@ -74,6 +74,8 @@ ACCESS = {
     "tickets:fields_save": TEAM,
     "portal:home": END_USER,
     "portal:new_request": END_USER,
+    "portal:request": END_USER,  # and only the requester or someone CC'd: tests/tickets/test_portal.py
+    "portal:password": END_USER,
     "verification:confirm": PUBLIC,  # the signed token in the link is the credential
     "password_reset:ask": PUBLIC,  # a forgotten password: no one is signed in
     "password_reset:sent": PUBLIC,

@@ -64,6 +64,18 @@ class RequestForm(forms.Form):
         return subject
 
 
+class PortalCommentForm(forms.Form):
+    """A customer's public comment on their request, from the portal."""
+
+    body = forms.CharField(
+        label=_("Add a comment"),
+        max_length=65_000,
+        validators=[storable_text],
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Write your comment before sending it.")},
+    )
+
+
 class TicketListForm(forms.Form):
     """The controls of a customer's ticket list; anything malformed falls back to the default."""
 

@@ -1,10 +1,10 @@
 """Reads on tickets, always scoped to one account."""
 
-from django.db.models import Count, IntegerField, Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
-from common.keyset import KeysetPage, paginate
-from tickets.models import PRIORITY_ORDER, STATUS_ORDER, UNSOLVED_STATUSES, Status, Ticket, TicketCC, rank
+from common.keyset import KeysetPage, paginate, paginate_merged
+from tickets.models import PRIORITY_ORDER, STATUS_ORDER, UNSOLVED_STATUSES, Comment, Status, Ticket, TicketCC, rank
 
 TICKET_SORTS = ("id", "subject", "status", "priority", "assignee", "created", "updated")
 # The ranks as the indexes compute them (tickets/models.py), so that each sort reads its index in order.
@@ -102,3 +102,37 @@ def tickets_for_organization(*, organization, after: str | None = None, size: in
     """A page of an organization's tickets, most recently updated first, with their requesters, by keyset."""
     tickets = Ticket.objects.filter(organization=organization).select_related("requester")
     return paginate(tickets, keys=[("updated_at", True), ("id", True)], after=after, size=size)
+
+
+def requests_for_portal(*, customer, after: str | None = None, before: str | None = None, size: int = 25) -> KeysetPage:
+    """A page of what an end user sees in the portal, most recently updated first, by keyset: the tickets they
+    requested and those they are CC'd on (`is_cc` says which, `requester_name` whose request it is)."""
+    requested = Ticket.objects.filter(requester=customer)
+    # Disjoint from their own tickets, so each contributes at most a page from its own index and one statement
+    # merges the two; a single OR across the requester and the CC table would read every one of them.
+    ccd = Ticket.objects.filter(account_id=customer.account_id, cc_links__user=customer).exclude(requester=customer)
+    # The merge reads plain columns (no joined rows), so the requester comes as one column of their name.
+    parts = [
+        requested.annotate(is_cc=Value(False), requester_name=F("requester__name")),
+        ccd.annotate(is_cc=Value(True), requester_name=F("requester__name")),
+    ]
+    return paginate_merged(parts, keys=[("updated_at", True), ("id", True)], after=after, before=before, size=size)
+
+
+def request_for_portal(*, customer, ticket_id: int) -> Ticket | None:
+    """One ticket an end user may read in the portal (they requested it or are CC'd on it), with its public
+    comments only, oldest first, as `public_comments`; None for anyone else's ticket or an unknown id."""
+    copied = TicketCC.objects.filter(ticket=OuterRef("pk"), user=customer)
+    return (
+        Ticket.objects.filter(account_id=customer.account_id, pk=ticket_id)
+        .filter(Q(requester=customer) | Exists(copied))
+        .select_related("requester")
+        .prefetch_related(
+            Prefetch(
+                "comments",
+                queryset=Comment.objects.filter(public=True).select_related("author"),
+                to_attr="public_comments",
+            )
+        )
+        .first()
+    )

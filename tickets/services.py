@@ -180,6 +180,31 @@ def ticket_reply(
     return comment
 
 
+class RequestClosed(Exception):
+    """A closed request takes no more comments (a new request follows it up); nothing was written."""
+
+
+# A customer writing back asks the team to look again: a request that waited on them, or was solved, opens.
+REOPENED_BY_CUSTOMER = (Status.PENDING, Status.SOLVED)
+
+
+@transaction.atomic
+def ticket_comment_from_customer(*, ticket: Ticket, author: User, body: str) -> Comment:
+    """A public comment from the portal by the requester or someone CC'd: a pending or solved request opens
+    again, a closed one raises RequestClosed. Recorded like an agent's reply (`ticket_reply`): the comment
+    on the requester's timeline, the status change if any, one audit entry."""
+    body = body.strip()
+    if not body:
+        raise ValueError("A comment needs a body.")
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if locked.requester_id != author.pk and not TicketCC.objects.filter(ticket=locked, user=author).exists():
+        raise PermissionError("Only the requester or someone CC'd comments on a request.")
+    if locked.status == Status.CLOSED:
+        raise RequestClosed
+    status = Status.OPEN if locked.status in REOPENED_BY_CUSTOMER else locked.status
+    return ticket_reply(ticket=ticket, author=author, body=body, public=True, status=status)
+
+
 @transaction.atomic
 def ticket_fields_update(
     *,
@@ -329,3 +354,25 @@ def ticket_update(*, ticket: Ticket, actor: User, changes: dict) -> list[str]:
         after=now_values,
     )
     return changed
+
+
+@transaction.atomic
+def customer_password_change(*, customer: User, password: str) -> None:
+    """A customer chooses a new password in the portal (already checked by Django's validators). Their other
+    sessions end with the old hash (the view keeps the current one with `update_session_auth_hash`); their
+    timeline records `password_changed`, never the password."""
+    customer.set_password(password)
+    customer.save(update_fields=["password", "updated_at"])
+    event_record(
+        customer=customer,
+        type="password_changed",
+        description="Password changed",
+        properties={"actor_id": customer.pk, "by_self": True},
+    )
+    audit_record(
+        account=customer.account,
+        actor=customer,
+        action="user.password_changed",
+        target=customer,
+        after={"by_self": True},
+    )

@@ -22,7 +22,7 @@ def test_a_customer_asks_and_an_agent_answers_and_solves(browser, site, agent_us
 
     portal = open_page(browser, viewport={"width": 390, "height": 844})
     sign_in(portal, site, customer)
-    portal.get_by_role("link", name="New request").click()
+    portal.get_by_role("navigation", name="Main").get_by_role("link", name="New request").click()
     portal.get_by_role("button", name="Submit").click()
     assert portal.get_by_text("This field is required.").count() >= 1  # nothing typed is lost, nothing sent
     portal.get_by_label("Subject").fill("Where is my <b>order</b>?")
