@@ -1,0 +1,118 @@
+"""Fit and finish of the forms, in a browser: Enter saves what was typed and never runs a hidden action;
+what a form asks for is explained (format hints, time zones, conflicts, read-only fields); the timeline's
+filter tells the truth."""
+
+import pytest
+
+from accounts.models import User
+from demo.factories import CustomFieldFactory, IdentityFactory, PhoneIdentityFactory, UserFactory
+from profiles.models import Identity
+from tests.e2e.conftest import htmx_settled, open_page, sign_in, use_new_profile
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = "/work/notes/shots/11a"
+
+
+@pytest.fixture
+def camille(site, agent_user):
+    """A customer whose contact rows each have "⋯" actions that Enter used to run: an unverified second
+    email (resend verification, make primary), a phone number (make direct line)."""
+    use_new_profile(site["account"], agent_user)
+    person = UserFactory(account=site["account"], name="Camille Martin", email="camille@example.com")
+    IdentityFactory(user=person, value="camille.perso@example.org", verified=False)
+    PhoneIdentityFactory(user=person, value="+33612345678")
+    CustomFieldFactory(account=site["account"], key="customer_number", title="Customer number", type="text")
+    CustomFieldFactory(account=site["account"], key="seats", title="Seats", type="integer", position=1)
+    return person
+
+
+def _primary_email(person) -> str:
+    return User.objects.get(pk=person.pk).email
+
+
+def _press_enter_in(page, label: str, value: str) -> None:
+    form = page.locator("#details-form")
+    field = form.get_by_label(label, exact=True)
+    field.fill(value)
+    field.press("Enter")
+    page.get_by_text("Profile saved.").wait_for()
+    htmx_settled(page)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_enter_in_each_text_field_of_the_details_tab_saves_it_and_runs_no_action(
+    browser, site, agent_user, camille, mailoutbox, javascript
+):
+    page = open_page(browser, java_script_enabled=javascript)
+    sign_in(page, site, agent_user)
+    page.goto(f"{site['url']}/agent/users/{camille.pk}/?tab=details")
+    mails_before = len(mailoutbox)
+
+    _press_enter_in(page, "Name", "Camille Martin-Durand")
+    _press_enter_in(page, "Customer number", "ABC-1234")
+    _press_enter_in(page, "Seats", "12")
+
+    camille.refresh_from_db()
+    assert camille.name == "Camille Martin-Durand"
+    assert camille.custom_fields == {"customer_number": "ABC-1234", "seats": 12}
+    assert _primary_email(camille) == "camille@example.com"  # "Make primary" did not run
+    assert len(mailoutbox) == mails_before  # "Resend verification" did not run
+    assert Identity.objects.filter(user=camille).count() == 3  # "Remove" did not run
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_enter_in_a_new_email_field_adds_exactly_that_email(browser, site, agent_user, camille, javascript):
+    page = open_page(browser, java_script_enabled=javascript)
+    sign_in(page, site, agent_user)
+    page.goto(f"{site['url']}/agent/users/{camille.pk}/?tab=details")
+    form = page.locator("#details-form")
+    form.locator("summary", has_text="+ Add contact").click()
+    form.get_by_role("button", name="Email", exact=True).click()
+    form = page.locator("#details-form")
+    form.get_by_label("New email").wait_for()
+    if javascript:
+        htmx_settled(page)
+
+    _press_enter_in(page, "New email", "camille.work@example.net")
+
+    values = set(Identity.objects.filter(user=camille).values_list("value", flat=True))
+    assert "camille.work@example.net" in values
+    assert len(values) == 4
+    assert _primary_email(camille) == "camille@example.com"
+    assert "camille.work@example.net" in page.locator("#details-form").inner_text()
+
+
+def test_enter_in_add_organization_adds_it_instead_of_saving_over_it(browser, site, agent_user, camille):
+    from demo.factories import OrganizationFactory
+
+    OrganizationFactory(account=site["account"], name="Globodyne", domains="globodyne.example")
+    page = open_page(browser)
+    sign_in(page, site, agent_user)
+    page.goto(f"{site['url']}/agent/users/{camille.pk}/?tab=details")
+    field = page.locator("#details-form").get_by_label("Add organization")
+    field.fill("Globodyne")
+    field.press("Enter")
+
+    page.get_by_text("Added to Globodyne.").wait_for()
+    assert camille.memberships.filter(organization__name="Globodyne").exists()
+    assert _primary_email(camille) == "camille@example.com"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_enter_in_the_new_ticket_subject_creates_the_ticket_not_another_cc_row(
+    browser, site, agent_user, camille, javascript
+):
+    from tickets.models import Ticket
+
+    page = open_page(browser, java_script_enabled=javascript)
+    sign_in(page, site, agent_user)
+    page.goto(f"{site['url']}/agent/users/{camille.pk}/tickets/new/")
+    page.get_by_label("Description").fill("The parcel never arrived.")
+    subject = page.get_by_label("Subject")
+    subject.fill("Late delivery")
+    subject.press("Enter")
+
+    page.wait_for_url(f"{site['url']}/agent/tickets/*/")
+    ticket = Ticket.objects.get()
+    assert (ticket.subject, ticket.requester_id) == ("Late delivery", camille.pk)
