@@ -376,13 +376,19 @@ class FilterGroup:
     choices: list[FilterChoice]
 
 
-def filter_groups(kinds: list[EventKind]) -> list[FilterGroup]:
+def filter_groups(kinds: list[EventKind], selected: EventFilter | None = None) -> list[FilterGroup]:
     """The filter drop-down: for each source, "all of it", then each of its types, with counts (a type
-    that came from several people merged into one is counted once, with their counts added up)."""
+    that came from several people merged into one is counted once, with their counts added up). A
+    `selected` filter that matches none of the customer's events is offered too, with a count of 0, so
+    the drop-down shows what the timeline is filtered by instead of falling back to "All events"."""
     groups: dict[str, FilterGroup] = {}
     counts: dict[tuple[str, str], int] = {}
     for kind in kinds:
         counts[(kind.source, kind.type)] = counts.get((kind.source, kind.type), 0) + kind.count
+    if selected and selected.is_active and selected.type:
+        counts.setdefault((selected.source, selected.type), 0)
+    elif selected and selected.is_active and not any(source == selected.source for source, _type in counts):
+        groups[selected.source] = FilterGroup(selected.source, [])
     for (source, type), count in counts.items():
         group = groups.setdefault(source, FilterGroup(source, []))
         group.choices.append(FilterChoice(filter_value(source, type), type_label(source, type), count))
@@ -409,6 +415,13 @@ def filter_groups_html(groups: list[FilterGroup], selected: str) -> SafeString:
             f'\n        <optgroup label="{_escape(group.source)}">\n          {options}\n        </optgroup>\n      '
         )
     return mark_safe("".join(parts))  # noqa: S308 - escaped above
+
+
+def filter_label(event_filter: EventFilter) -> str:
+    """The filter's name as the drop-down shows it."""
+    if event_filter.type:
+        return type_label(event_filter.source, event_filter.type)
+    return _("All %(source)s events") % {"source": event_filter.source}
 
 
 def filter_value(source: str, type: str = "") -> str:

@@ -2,16 +2,32 @@
 what a form asks for is explained (format hints, time zones, conflicts, read-only fields); the timeline's
 filter tells the truth."""
 
+from pathlib import Path
+
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import User
 from demo.factories import CustomFieldFactory, IdentityFactory, PhoneIdentityFactory, UserFactory
 from profiles.models import Identity
-from tests.e2e.conftest import htmx_settled, open_page, sign_in, use_new_profile
+from tests.e2e.conftest import assert_accessible, htmx_settled, open_page, sign_in, use_new_profile
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = "/work/notes/shots/11a"
+SHOTS = Path("/work/notes/shots/11a")
+WIDTHS = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height": 844}}
+LOOKS = [(language, width) for language in ("en", "fr") for width in WIDTHS]
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _as(user, language: str):
+    user.locale = language
+    user.save(update_fields=["locale"])
+    return user
 
 
 @pytest.fixture
@@ -116,3 +132,23 @@ def test_enter_in_the_new_ticket_subject_creates_the_ticket_not_another_cc_row(
     page.wait_for_url(f"{site['url']}/agent/tickets/*/")
     ticket = Ticket.objects.get()
     assert (ticket.subject, ticket.requester_id) == ("Late delivery", camille.pk)
+
+
+@pytest.mark.parametrize(("language", "width"), LOOKS, ids=[f"{lang}-{w}" for lang, w in LOOKS])
+def test_a_filter_with_no_events_stays_selected_and_the_empty_state_names_it(
+    browser, site, agent_user, camille, language, width
+):
+    from activity.services import event_record
+
+    event_record(customer=camille, source="Shop", type="order_placed", description="Order 1")
+    page = open_page(browser, viewport=WIDTHS[width])
+    sign_in(page, site, _as(agent_user, language))
+    page.goto(f"{site['url']}/agent/users/{camille.pk}/?tab=activity&filter=Billing")
+
+    selected = page.locator("#id_timeline_filter option:checked")
+    expect(selected).to_have_attribute("value", "Billing")
+    billing = {"en": "All Billing events", "fr": "Tous les événements Billing"}[language]
+    expect(selected).to_contain_text(billing)
+    expect(page.locator(".empty-state")).to_contain_text(billing)
+    assert_accessible(page, f"timeline-filter-billing-{language}-{width}")
+    _shot(page, f"timeline-filter-billing-{language}-{width}")
