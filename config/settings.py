@@ -227,6 +227,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})},
+    # Django's own default logging gives "django" a console handler of its own while DEBUG is on; its records
+    # also reach the root's, so each line (the dev server's "Watching for file changes…") printed twice.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
 
 # Behind a proxy, the header it writes the client's address in (X-Forwarded-For: its last entry); unset,
