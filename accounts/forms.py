@@ -2,8 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Locale, time_zone_choices
-from common.widgets import LargeSelect
+from accounts.models import Locale
+from common.time_zones import TimeZoneField
 
 
 class SignInForm(AuthenticationForm):
@@ -18,12 +18,7 @@ class SignInForm(AuthenticationForm):
 
 class PreferencesForm(forms.Form):
     locale = forms.ChoiceField(label=_("Language"), choices=Locale.choices)
-    time_zone = forms.ChoiceField(
-        label=_("Time zone"),
-        choices=time_zone_choices,
-        widget=LargeSelect,
-        help_text=_("Dates and times are shown in this time zone."),
-    )
+    time_zone = TimeZoneField(label=_("Time zone"), help_text=_("Dates and times are shown in this time zone."))
 
 
 class AgentInterfaceForm(forms.Form):

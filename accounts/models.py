@@ -1,6 +1,3 @@
-import functools
-import zoneinfo
-
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -36,11 +33,6 @@ class Locale(models.TextChoices):
 class UserManager(BaseUserManager):
     def get_by_natural_key(self, username):
         raise NotImplementedError("Users are looked up per account; use accounts.backends.")
-
-
-@functools.cache
-def time_zone_choices():
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 class User(AbstractBaseUser):

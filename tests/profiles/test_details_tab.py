@@ -179,7 +179,7 @@ def test_saving_nothing_changed_says_so_and_records_nothing(new_page, carol):
         ({"locale": "tlh"}, "locale", "Select a valid choice"),
         ({"cf_seats": "twelve"}, "cf_seats", "whole number"),
         ({"cf_renewal": "2026-02-30"}, "cf_renewal", "date"),
-        ({"cf_code": "abc-12"}, "cf_code", "Enter a value in the expected format"),
+        ({"cf_code": "abc-12"}, "cf_code", "in the format this field expects"),
         ({"cf_plan": "platinum"}, "cf_plan", "is not one of this field's options"),
         ({"cf_interests": ["hardware", "cooking"]}, "cf_interests", "is not one of this field's options"),
     ],
