@@ -1,11 +1,14 @@
 """Reads on accounts and team members."""
 
+import datetime
 import functools
 import ipaddress
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection
 from django.http.request import split_domain_port
+from django.utils import timezone
 
 from accounts.models import Account, ApiToken, AuditEntry, User
 
@@ -114,3 +117,28 @@ def api_tokens(*, account: Account) -> list[ApiToken]:
 def api_token_for_admin(*, account: Account, token_id: int) -> ApiToken | None:
     """One of the account's API tokens; None for another account's or an unknown id."""
     return ApiToken.objects.filter(account=account, pk=token_id).select_related("created_by").first()
+
+
+# A conflicting save happened while someone was editing: an entry older than this is not the one.
+RECENT_CHANGE_WINDOW = datetime.timedelta(days=1)
+
+
+def latest_changes(*, record, fields: Iterable[str]) -> dict[str, AuditEntry]:
+    """For each of `fields` (by the names audit entries use), the latest audit entry of the last day that
+    changed it on `record`, with its actor; a field nobody changed in that time is left out."""
+    wanted = set(fields)
+    entries = (
+        AuditEntry.objects.filter(
+            account_id=record.account_id,
+            target_type=record._meta.model_name,
+            target_id=str(record.pk),
+            created_at__gte=timezone.now() - RECENT_CHANGE_WINDOW,
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:50]
+    )
+    found: dict[str, AuditEntry] = {}
+    for entry in entries:
+        for name in wanted.intersection(entry.after or {}).difference(found):
+            found[name] = entry
+    return found
