@@ -26,8 +26,9 @@ class Role(models.TextChoices):
 
 
 class Locale(models.TextChoices):
-    EN = "en", _("English")
-    FR = "fr", _("French")
+    # Each language in its own name, whatever the reader's: someone looking for theirs recognises it.
+    EN = "en", "English"
+    FR = "fr", "Français"
 
 
 class UserManager(BaseUserManager):

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import phonenumbers
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 from config.env import (
     ConfigError,
@@ -166,7 +165,7 @@ SECURE_CSP = {
 }
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LANGUAGES = [("en", "English"), ("fr", "Français")]  # each in its own name
 LOCALE_PATHS = [BASE_DIR / "locale"]  # templates/ and shared code; each app also has its own locale/
 USE_I18N = True
 TIME_ZONE = "UTC"

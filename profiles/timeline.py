@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 from urllib.parse import quote, unquote
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
@@ -18,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
+from accounts.models import Locale
 from activity.models import SUPPORT_SOURCE, Event, EventKind
 from activity.selectors import EventFilter
 from common.moments import localtime_total
@@ -35,12 +37,12 @@ MAX_PROPERTY_DEPTH = 6
 BURST_GAP = datetime.timedelta(minutes=30)
 
 
-def _changed(with_values, without_values) -> Callable[[dict], str]:
-    """A field change: with both values when they are short enough to read in one line."""
+def _changed(with_values, without_values, shown: Callable[[Any], Any] = lambda value: value) -> Callable[[dict], str]:
+    """A field change: with both values (as `shown`) when they are short enough to read in one line."""
 
     def describe(p: dict) -> str:
         if "previous" in p and "current" in p and len(str(p["previous"]) + str(p["current"])) <= 120:
-            return str(with_values) % {"previous": p["previous"] or "—", "current": p["current"] or "—"}
+            return str(with_values) % {"previous": shown(p["previous"]) or "—", "current": shown(p["current"]) or "—"}
         return str(without_values)
 
     return describe
@@ -68,7 +70,11 @@ SUPPORT_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
     ),
     "locale_changed": (
         gettext_lazy("Language changed"),
-        _changed(gettext_lazy("Language changed from %(previous)s to %(current)s"), gettext_lazy("Language changed")),
+        _changed(
+            gettext_lazy("Language changed from %(previous)s to %(current)s"),
+            gettext_lazy("Language changed"),
+            shown=lambda code: dict(Locale.choices).get(code, code),  # a language in its own name, as in the lists
+        ),
     ),
     "time_zone_changed": (
         gettext_lazy("Time zone changed"),
@@ -102,7 +108,29 @@ SUPPORT_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
         gettext_lazy("Default organization changed"),
         lambda p: _("Default organization set to %(organization_name)s") % p["current"],
     ),
+    "custom_field_changed": (gettext_lazy("Custom field changed"), lambda p: _custom_field_changed(p)),
+    "external_id_changed": (
+        gettext_lazy("External id changed"),
+        _changed(
+            gettext_lazy("External id changed from “%(previous)s” to “%(current)s”"),
+            gettext_lazy("External id changed"),
+        ),
+    ),
+    "user_suspended": (gettext_lazy("Suspended"), lambda p: _("Suspended")),
+    "user_unsuspended": (gettext_lazy("Unsuspended"), lambda p: _("Unsuspended")),
+    "ticket_updated": (gettext_lazy("Ticket updated"), lambda p: _("Ticket #%(ticket_id)s updated") % p),
 }
+
+
+def _custom_field_changed(p: dict) -> str:
+    """A custom field's change, named by the field's title as the admin wrote it (their words, not ours)."""
+    if len(str(p["previous"]) + str(p["current"])) <= 120:
+        return _("%(title)s changed from “%(previous)s” to “%(current)s”") % {
+            "title": p["title"],
+            "previous": p["previous"] or "—",
+            "current": p["current"] or "—",
+        }
+    return _("%(title)s changed") % {"title": p["title"]}
 
 
 def _contact(p: dict, email: str, phone: str) -> str:
