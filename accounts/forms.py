@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Locale
 from common.time_zones import TimeZoneField
@@ -8,7 +9,9 @@ from common.time_zones import TimeZoneField
 
 class SignInForm(AuthenticationForm):
     username = forms.EmailField(
-        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label=pgettext_lazy("email address", "Email"),  # a context: contrib.auth's "Email" reads "Courriel"
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     error_messages = {
         "invalid_login": _("That email and password don't match an active account here."),
