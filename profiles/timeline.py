@@ -295,7 +295,9 @@ def _row_html(row: TimelineRow, first_of_page: bool, labels: RowLabels) -> str:
     else:
         event, received = row.event, row.received_time
         described = ""
-        if event.description and event.description != row.description:
+        # Our own events store an English description for the API; the reader has it in their language above.
+        ours = event.source == SUPPORT_SOURCE and event.type in SUPPORT_EVENTS
+        if event.description and event.description != row.description and not ours:
             described = f"<div><dt>{labels.description}</dt><dd>{_escape(event.description)}</dd></div>"
         body = (
             '\n        <dl class="event__facts">\n'
