@@ -152,3 +152,90 @@ def test_a_filter_with_no_events_stays_selected_and_the_empty_state_names_it(
     expect(page.locator(".empty-state")).to_contain_text(billing)
     assert_accessible(page, f"timeline-filter-billing-{language}-{width}")
     _shot(page, f"timeline-filter-billing-{language}-{width}")
+
+
+@pytest.mark.parametrize(("language", "width"), LOOKS, ids=[f"{lang}-{w}" for lang, w in LOOKS])
+def test_an_admin_gives_a_pattern_field_a_format_hint(browser, site, admin_user, language, width):
+    page = open_page(browser, viewport=WIDTHS[width])
+    sign_in(page, site, _as(admin_user, language))
+    page.goto(f"{site['url']}/admin-center/people/user-fields/new/")
+    page.locator("#id_title").fill("Order code")
+    page.locator("#id_type").select_option("regexp")
+    page.locator("#id_regexp").fill("[A-Z]{3}-[0-9]{4}")
+    page.locator("#id_format_hint").fill("Format: ABC-1234")
+    expect(page.locator("#id_format_hint")).to_be_visible()
+    assert_accessible(page, f"custom-field-format-hint-{language}-{width}")
+    _shot(page, f"custom-field-admin-format-hint-{language}-{width}")
+    page.locator("form.field-form button[type=submit]").click()
+
+    page.wait_for_url("**/admin-center/people/user-fields/")
+    from custom_fields.models import CustomField
+
+    assert CustomField.objects.get(key="order_code").format_hint == "Format: ABC-1234"
+
+
+@pytest.mark.parametrize(("language", "width"), LOOKS, ids=[f"{lang}-{w}" for lang, w in LOOKS])
+def test_a_value_in_the_wrong_format_gets_the_hint_and_a_read_only_field_says_why(
+    browser, site, agent_user, camille, language, width
+):
+    account = site["account"]
+    CustomFieldFactory(
+        account=account, key="order_code", title="Order code", type="regexp", regexp="[A-Z]{3}-[0-9]{4}",
+        format_hint="Format: ABC-1234", position=2,
+    )  # fmt: skip
+    CustomFieldFactory(account=account, key="risk", title="Risk score", type="integer", agent_access="read_only")
+    page = open_page(browser, viewport=WIDTHS[width])
+    sign_in(page, site, _as(agent_user, language))
+    page.goto(f"{site['url']}/agent/users/{camille.pk}/?tab=details")
+    form = page.locator("#details-form")
+    form.get_by_label("Order code").fill("abc-12")
+    form.get_by_label("Order code").press("Enter")
+
+    error = form.locator("#id_cf_order_code_error")
+    expect(error).to_contain_text("Format: ABC-1234")
+    expect(error).not_to_contain_text("[A-Z]")
+    why = {"en": "Read-only: only an admin can change this field.", "fr": "Lecture seule : seul un administrateur"}
+    expect(form.locator("#id_cf_risk_helptext")).to_contain_text(why[language])
+    htmx_settled(page)
+    assert_accessible(page, f"details-format-hint-{language}-{width}")
+    _shot(page, f"details-tab-format-hint-{language}-{width}")
+
+
+@pytest.mark.parametrize(("language", "width"), LOOKS, ids=[f"{lang}-{w}" for lang, w in LOOKS])
+def test_the_time_zone_list_is_grouped_by_region_with_offsets(browser, site, agent_user, language, width):
+    page = open_page(browser, viewport=WIDTHS[width])
+    sign_in(page, site, _as(agent_user, language))
+    page.goto(f"{site['url']}/preferences/")
+
+    select = page.locator("#id_time_zone")
+    groups = select.locator("optgroup").evaluate_all("groups => groups.map(g => g.label)")
+    assert {"en": "Europe", "fr": "Europe"}[language] in groups
+    assert {"en": "Americas", "fr": "Amériques"}[language] in groups
+    paris = select.locator("option[value='Europe/Paris']").inner_text()
+    assert paris in ("(UTC+01:00) Paris", "(UTC+02:00) Paris")
+    assert select.locator("option[value='Factory'], option[value='localtime'], option[value='US/Eastern']").count() == 0
+    select.select_option("Asia/Kolkata")
+    assert_accessible(page, f"preferences-time-zones-{language}-{width}")
+    _shot(page, f"preferences-time-zones-{language}-{width}")
+    # The list as a list (a native drop-down doesn't show in a screenshot): groups and offsets around Europe.
+    select.evaluate("s => { s.size = 16; s.querySelector('option[value=\"Europe/Paris\"]').scrollIntoView(); }")
+    select.evaluate("s => { s.scrollTop = s.querySelector('optgroup[label=\"Europe\"]').offsetTop - s.offsetTop; }")
+    _shot(page, f"preferences-time-zone-list-{language}-{width}")
+    select.evaluate("s => { s.size = 0; }")
+    page.locator("form.card button[type=submit]").click()
+
+    agent_user.refresh_from_db()
+    assert agent_user.time_zone == "Asia/Kolkata"
+
+
+@pytest.mark.parametrize(("language", "width"), LOOKS, ids=[f"{lang}-{w}" for lang, w in LOOKS])
+def test_the_details_tab_in_both_languages_at_both_widths(browser, site, agent_user, camille, language, width):
+    page = open_page(browser, viewport=WIDTHS[width])
+    sign_in(page, site, _as(agent_user, language))
+    page.goto(f"{site['url']}/agent/users/{camille.pk}/?tab=details")
+
+    languages = page.locator("#details-form select[name=locale] option").all_inner_texts()
+    assert languages == ["English", "Français"]
+    assert "Courriel" not in page.locator("main").inner_text()
+    assert_accessible(page, f"details-tab-{language}-{width}")
+    _shot(page, f"details-tab-{language}-{width}")
