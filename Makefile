@@ -22,6 +22,7 @@ setup run messages bench: export DEBUG ?= true
 
 setup: $(VENV)/.installed
 	$(PY) manage.py compile_catalogues
+	$(PY) manage.py create_database
 	$(PY) manage.py migrate --noinput -v 0
 
 run: setup

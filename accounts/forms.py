@@ -2,14 +2,17 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from accounts.models import Locale, time_zone_choices
-from common.widgets import LargeSelect
+from accounts.models import Locale
+from common.time_zones import TimeZoneField
 
 
 class SignInForm(AuthenticationForm):
     username = forms.EmailField(
-        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label=pgettext_lazy("email address", "Email"),  # a context: contrib.auth's "Email" reads "Courriel"
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     error_messages = {
         "invalid_login": _("That email and password don't match an active account here."),
@@ -19,12 +22,7 @@ class SignInForm(AuthenticationForm):
 
 class PreferencesForm(forms.Form):
     locale = forms.ChoiceField(label=_("Language"), choices=Locale.choices)
-    time_zone = forms.ChoiceField(
-        label=_("Time zone"),
-        choices=time_zone_choices,
-        widget=LargeSelect,
-        help_text=_("Dates and times are shown in this time zone."),
-    )
+    time_zone = TimeZoneField(label=_("Time zone"), help_text=_("Dates and times are shown in this time zone."))
 
 
 class AgentInterfaceForm(forms.Form):

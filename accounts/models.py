@@ -1,6 +1,3 @@
-import functools
-import zoneinfo
-
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -32,18 +29,14 @@ class Role(models.TextChoices):
 
 
 class Locale(models.TextChoices):
-    EN = "en", _("English")
-    FR = "fr", _("French")
+    # Each language in its own name, whatever the reader's: someone looking for theirs recognises it.
+    EN = "en", "English"
+    FR = "fr", "Français"
 
 
 class UserManager(BaseUserManager):
     def get_by_natural_key(self, username):
         raise NotImplementedError("Users are looked up per account; use accounts.backends.")
-
-
-@functools.cache
-def time_zone_choices():
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 class User(AbstractBaseUser):

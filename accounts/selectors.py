@@ -1,11 +1,14 @@
 """Reads on accounts and team members."""
 
+import datetime
 import functools
 import ipaddress
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection
 from django.http.request import split_domain_port
+from django.utils import timezone
 
 from accounts.models import Account, ApiToken, AuditEntry, User
 from common.keyset import paginate
@@ -128,3 +131,28 @@ def audit_log_page(*, account: Account, after: str | None = None, before: str | 
         person = entry.target_type == "user" and entry.target_id.isdigit()
         entry.target_name = names.get(int(entry.target_id)) if person else None
     return page
+
+
+# A conflicting save happened while someone was editing: an entry older than this is not the one.
+RECENT_CHANGE_WINDOW = datetime.timedelta(days=1)
+
+
+def latest_changes(*, record, fields: Iterable[str]) -> dict[str, AuditEntry]:
+    """For each of `fields` (by the names audit entries use), the latest audit entry of the last day that
+    changed it on `record`, with its actor; a field nobody changed in that time is left out."""
+    wanted = set(fields)
+    entries = (
+        AuditEntry.objects.filter(
+            account_id=record.account_id,
+            target_type=record._meta.model_name,
+            target_id=str(record.pk),
+            created_at__gte=timezone.now() - RECENT_CHANGE_WINDOW,
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:50]
+    )
+    found: dict[str, AuditEntry] = {}
+    for entry in entries:
+        for name in wanted.intersection(entry.after or {}).difference(found):
+            found[name] = entry
+    return found

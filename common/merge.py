@@ -2,6 +2,7 @@
 (B9): each field is merged three ways, between the value the form was loaded with, the value saved now and
 the value typed. Customers, organizations and tickets all save this way."""
 
+import datetime
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,11 +21,14 @@ def merge_field(original: Any, theirs: Any, yours: Any, same: Callable[[Any, Any
 
 @dataclass
 class FieldConflict:
-    """A field both people changed: its form name, the value saved meanwhile, and this person's (as read)."""
+    """A field both people changed: its form name, the value saved meanwhile, and this person's (as read);
+    who saved theirs and when, where the audit log knows."""
 
     field: str
     theirs: str
     yours: str
+    by: str = ""
+    at: datetime.datetime | None = None
 
 
 class EditConflict(Exception):

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import phonenumbers
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 from config.env import (
     ConfigError,
@@ -168,7 +167,7 @@ SECURE_CSP = {
 }
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LANGUAGES = [("en", "English"), ("fr", "Français")]  # each in its own name
 LOCALE_PATHS = [BASE_DIR / "locale"]  # templates/ and shared code; each app also has its own locale/
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -229,6 +228,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})},
+    # Django's own default logging gives "django" a console handler of its own while DEBUG is on; its records
+    # also reach the root's, so each line (the dev server's "Watching for file changes…") printed twice.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
 
 # Behind a proxy, the header it writes the client's address in (X-Forwarded-For: its last entry); unset,

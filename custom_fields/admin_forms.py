@@ -80,6 +80,15 @@ class CustomFieldForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"class": "mono", "spellcheck": "false", "autocomplete": "off"}),
     )
+    format_hint = forms.CharField(
+        label=_("Format hint"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "What a valid value looks like, in words people understand, e.g. “Format: ABC-1234”. Shown when a "
+            "value doesn't match; the pattern itself never is."
+        ),
+    )
     lookup_target = forms.ChoiceField(
         label=_("Points to"),
         required=False,
@@ -101,6 +110,7 @@ class CustomFieldForm(forms.Form):
                     "type": field.type,
                     "options": options_to_text(field.options),
                     "regexp": field.regexp,
+                    "format_hint": field.format_hint,
                     "lookup_target": field.lookup_target,
                     "agent_access": field.agent_access,
                 },
@@ -115,7 +125,17 @@ class CustomFieldForm(forms.Form):
 
     def definition(self) -> dict:
         """The cleaned values as the services take them."""
-        names = ("title", "key", "description", "type", "options", "regexp", "lookup_target", "agent_access")
+        names = (
+            "title",
+            "key",
+            "description",
+            "type",
+            "options",
+            "regexp",
+            "format_hint",
+            "lookup_target",
+            "agent_access",
+        )
         return {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
 
     def add_service_errors(self, error: ValidationError) -> None:

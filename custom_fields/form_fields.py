@@ -135,6 +135,8 @@ LOOKUP_HELP = {
     FieldObject.ORGANIZATION: gettext_lazy("Type an organization's name and pick a suggestion, or type an #id."),
     FieldObject.TICKET: gettext_lazy("Type words of a ticket's subject and pick a suggestion, or type an #id."),
 }
+# Why a field shown to an agent can't be edited: an admin made it read-only for agents.
+READ_ONLY_HELP = gettext_lazy("Read-only: only an admin can change this field.")
 
 
 def custom_field_form_field(
@@ -154,9 +156,14 @@ def custom_field_form_field(
             .get(initial)
         )
     widget_initial = _widget_value(field, initial, lookup_label)
+    writable = custom_field_writable_by(field, role)
     help_text = field.description
-    if field.type == FieldType.LOOKUP and custom_field_writable_by(field, role):
+    if field.type == FieldType.LOOKUP and writable:
         help_text = " ".join(filter(None, [field.description, str(LOOKUP_HELP.get(field.lookup_target, ""))]))
+    elif field.type == FieldType.REGEXP and writable and field.format_hint:
+        help_text = " ".join(filter(None, [field.description, field.format_hint]))
+    if not writable:
+        help_text = " ".join(filter(None, [field.description, str(READ_ONLY_HELP)]))
     return CustomValueField(
         custom_field=field,
         account=account,
@@ -166,7 +173,7 @@ def custom_field_form_field(
         required=False,
         initial=widget_initial,
         widget=_widget(field, widget_initial),
-        disabled=not custom_field_writable_by(field, role),
+        disabled=not writable,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.models import Account
+from accounts.selectors import latest_changes
 from common.merge import CONFLICT, SAVE, EditConflict, FieldConflict, merge_field, merge_fields
 from custom_fields.models import CustomField, FieldType
 from custom_fields.relations import lookup_links_update
@@ -135,7 +136,9 @@ def record_merge(
         definitions=definitions,
     )
     if conflicts or custom.conflicts:
-        raise EditConflict(conflicts + custom.conflicts, {**current, **custom.current})
+        clashes = conflicts + custom.conflicts
+        _name_who_saved(record, clashes)
+        raise EditConflict(clashes, {**current, **custom.current})
     return RecordMerge(current=current, touched=touched, stored=stored, custom=custom)
 
 
@@ -182,3 +185,12 @@ def custom_values_write(
         for f in fields
     ]
     return values, changes
+
+
+def _name_who_saved(record, conflicts: list[FieldConflict]) -> None:
+    """Say, on each conflict, which team member saved the other value and when (from the audit log)."""
+    changes = latest_changes(record=record, fields=[c.field for c in conflicts])
+    for conflict in conflicts:
+        if entry := changes.get(conflict.field):
+            conflict.by = entry.actor.name if entry.actor else ""
+            conflict.at = entry.created_at

@@ -43,6 +43,9 @@ class CustomField(models.Model):
     # For drop-downs and multi-selects: [{"name": "Gold", "value": "gold"}, ...]
     options = models.JSONField(_("options"), default=list, blank=True)
     regexp = models.CharField(_("pattern"), max_length=500, blank=True, default="")
+    # What a regular-expression field's value looks like, in the admin's words ("Format: ABC-1234"): people
+    # who type a value that doesn't match read this, never the pattern.
+    format_hint = models.CharField(_("format hint"), max_length=200, blank=True, default="")
     lookup_target = models.CharField(
         _("lookup target"), max_length=16, choices=FieldObject.choices, blank=True, default=""
     )

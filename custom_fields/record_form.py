@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import ErrorDict
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
@@ -132,9 +133,14 @@ class RecordForm(forms.Form):
         self.rebase(conflict.current)
 
     def conflict_message(self, conflict) -> str:
-        return _("Another agent changed this to “%(theirs)s” while you were editing.") % {
-            "theirs": conflict.theirs or _("(empty)")
-        }
+        theirs = conflict.theirs or _("(empty)")
+        if conflict.by and conflict.at:
+            return _("%(name)s changed this to “%(theirs)s” at %(time)s while you were editing.") % {
+                "name": conflict.by,
+                "theirs": theirs,
+                "time": _when(conflict.at),
+            }
+        return _("Another agent changed this to “%(theirs)s” while you were editing.") % {"theirs": theirs}
 
     def rebase(self, current: dict) -> None:
         """After a conflict: keep what the member typed, but compare against what is saved now."""
@@ -178,3 +184,11 @@ def _widget_values(custom, token: str) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
     return [f"#{value}"] if custom.custom_field.type == FieldType.LOOKUP else [str(value)]
+
+
+def _when(moment) -> str:
+    """A moment in the viewer's time zone and language: the time alone when it is today, else with the date."""
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localdate():
+        return formats.time_format(local, "TIME_FORMAT")
+    return formats.date_format(local, "DATETIME_FORMAT")

@@ -32,7 +32,18 @@ KEY_MAX_LENGTH = 64
 MAX_OPTIONS = 500
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _OPTION_VALUE = re.compile(r"[\w-]{1,64}")
-_AUDITED = ("object_type", "key", "title", "description", "type", "options", "regexp", "lookup_target")
+_AUDITED = (
+    "object_type",
+    "key",
+    "title",
+    "description",
+    "type",
+    "options",
+    "regexp",
+    "format_hint",
+    "lookup_target",
+)
+FORMAT_HINT_MAX_LENGTH = 200
 _AUDITED += ("agent_access", "active", "position")
 
 
@@ -100,13 +111,15 @@ def _clean_options(options: Any) -> tuple[list[dict], str | None]:
     return cleaned, None
 
 
-def _definition(*, type: str, options: Any, regexp: str, lookup_target: str) -> tuple[dict, dict]:
+def _definition(
+    *, type: str, options: Any, regexp: str, lookup_target: str, format_hint: str = ""
+) -> tuple[dict, dict]:
     """The type-specific attributes, normalised (those that don't apply to the type are emptied), and
     what is wrong with them, by argument name."""
     errors = {}
     if type not in FieldType.values:
         errors["type"] = _("Choose one of the field types.")
-    definition = {"type": type, "options": [], "regexp": "", "lookup_target": ""}
+    definition = {"type": type, "options": [], "regexp": "", "format_hint": "", "lookup_target": ""}
     if type in OPTION_TYPES:
         definition["options"], problem = _clean_options(options)
         if problem:
@@ -115,6 +128,9 @@ def _definition(*, type: str, options: Any, regexp: str, lookup_target: str) -> 
         definition["regexp"] = (regexp or "").strip()
         if problem := regexp_problem(definition["regexp"]):
             errors["regexp"] = problem
+        definition["format_hint"] = _clean_text(
+            errors, "format_hint", format_hint, FORMAT_HINT_MAX_LENGTH, required=False
+        )
     elif type == FieldType.LOOKUP:
         definition["lookup_target"] = lookup_target or ""
         if definition["lookup_target"] not in FieldObject.values:
@@ -170,6 +186,7 @@ def custom_field_create(
     description: str = "",
     options: list[dict] | None = None,
     regexp: str = "",
+    format_hint: str = "",
     lookup_target: str = "",
     agent_access: str = AgentAccess.EDITABLE,
 ) -> CustomField:
@@ -184,7 +201,9 @@ def custom_field_create(
         errors.setdefault("key", _("Use lowercase letters, digits and underscores, starting with a letter."))
     elif CustomField.objects.filter(account=account, object_type=object_type, key=key).exists():
         errors["key"] = _("Another field here already uses the key “%(key)s”.") % {"key": key}
-    definition, problems = _definition(type=type, options=options, regexp=regexp, lookup_target=lookup_target)
+    definition, problems = _definition(
+        type=type, options=options, regexp=regexp, lookup_target=lookup_target, format_hint=format_hint
+    )
     errors.update(problems)
     if agent_access not in AgentAccess.values:
         errors["agent_access"] = _("Choose what agents can do with this field.")
@@ -220,6 +239,7 @@ def custom_field_update(
     type: str | None = None,
     options: list[dict] | None = None,
     regexp: str | None = None,
+    format_hint: str | None = None,
     lookup_target: str | None = None,
     agent_access: str | None = None,
 ) -> list[str]:
@@ -238,6 +258,7 @@ def custom_field_update(
         options=locked.options if options is None else options,
         regexp=locked.regexp if regexp is None else regexp,
         lookup_target=locked.lookup_target if lookup_target is None else lookup_target,
+        format_hint=locked.format_hint if format_hint is None else format_hint,
     )
     after.update(definition)
     errors.update(problems)

@@ -246,9 +246,11 @@ def _regexp(field: CustomField, raw: Any) -> str:
     except PatternError:
         raise ValidationError(_("This field's pattern is broken; ask an admin to fix it."), code="invalid") from None
     if not matches:
-        raise ValidationError(
-            _("Enter a value in the expected format: %(pattern)s") % {"pattern": field.regexp}, code="invalid"
-        )
+        if field.format_hint:
+            message = _("This value isn't in the format this field expects. %(hint)s") % {"hint": field.format_hint}
+        else:
+            message = _("This value isn't in the format this field expects.")
+        raise ValidationError(message, code="invalid")
     return text
 
 

@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from accounts.models import Account, Locale, User, time_zone_choices
+from accounts.models import Account, Locale, User
 from common.tags import normalize_tags
-from common.widgets import LargeSelect
+from common.time_zones import TimeZoneField
 from custom_fields.models import FieldObject
 from custom_fields.record_form import RecordForm
 from profiles.identities import IdentityError, identity_normalize
@@ -61,7 +62,7 @@ class CustomerDetailsForm(_NamedRecordForm):
     a save merges with, or refuses, what someone else saved meanwhile."""
 
     locale = forms.ChoiceField(label=_("Language"), choices=Locale.choices)
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices, widget=LargeSelect)
+    time_zone = TimeZoneField(label=_("Time zone"))
 
     object_type = FieldObject.USER
     tracked = tuple(EDITABLE_FIELDS)
@@ -149,7 +150,7 @@ class OrganizationForm(_NamedRecordForm):
 
 class PasswordResetAskForm(forms.Form):
     email = forms.EmailField(
-        label=_("Email"),
+        label=pgettext_lazy("email address", "Email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
         error_messages={"required": _("Enter your email address."), "invalid": _("Enter a valid email address.")},

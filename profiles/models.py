@@ -1,10 +1,11 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class IdentityType(models.TextChoices):
-    EMAIL = "email", _("Email")
+    EMAIL = "email", pgettext_lazy("email address", "Email")  # a context: contrib.auth's "Email" reads "Courriel"
     PHONE = "phone_number", _("Phone number")
 
 

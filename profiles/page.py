@@ -25,7 +25,7 @@ from profiles.selectors import (
     customer_merged_into,
     profile_facts,
 )
-from profiles.timeline import filter_groups, parse_filter, timeline_rows
+from profiles.timeline import filter_groups, filter_label, filter_value, parse_filter, timeline_rows
 from tickets.forms import TicketListForm
 from tickets.selectors import tickets_for_customer
 
@@ -157,14 +157,23 @@ class ProfilePage:
 
 def _activity_tab(page: ProfilePage, customer) -> dict:
     raw_filter = page.request.GET.get("filter", "")
+    event_filter = parse_filter(raw_filter)
     # Appending older events needs no filter choices; the other renders read the kinds once for both.
     kinds = None if page.partial == PARTIALS["timeline-more"] else event_kinds_for_customer(customer=customer)
     events = events_for_customer(
-        customer=customer, event_filter=parse_filter(raw_filter), kinds=kinds, after=page.request.GET.get("after")
+        customer=customer, event_filter=event_filter, kinds=kinds, after=page.request.GET.get("after")
     )
-    context = {"timeline_page": events, "timeline_rows": timeline_rows(events.items), "timeline_filter": raw_filter}
+    context = {
+        "timeline_page": events,
+        "timeline_rows": timeline_rows(events.items),
+        # The value as the drop-down writes it, so a hand-typed one (`?filter=Billing`) is selected there too.
+        "timeline_filter": filter_value(event_filter.source, event_filter.type) if event_filter.is_active else "",
+        "timeline_filter_label": filter_label(event_filter) if event_filter.is_active else "",
+        # Text that names no filter at all (`?filter=:x`): all events are shown, and the page says why.
+        "timeline_filter_unknown": bool(raw_filter) and not event_filter.is_active,
+    }
     if kinds is not None:
-        context["filter_groups"] = filter_groups(kinds)
+        context["filter_groups"] = filter_groups(kinds, event_filter)
     return context
 
 

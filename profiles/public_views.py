@@ -33,8 +33,13 @@ def verify_email(request, token: str):
     try:
         identity = identity_for_verification_token(account=request.account, token=token)
     except VerificationLinkError as error:
+        # A genuine link names the customer's language: the page keeps speaking it on every visit. Else the
+        # visitor's own (their browser's, or their profile's when signed in).
         context = {"problem": error.problem, "days": settings.EMAIL_VERIFICATION_LINK_DAYS}
-        return render(request, "profiles/verification/problem.html", context, status=error.status)
+        with translation.override(error.locale) if error.locale else contextlib.nullcontext():
+            response = render(request, "profiles/verification/problem.html", context, status=error.status)
+            response["Content-Language"] = translation.get_language()
+        return response
     customer = identity.user
     # The page speaks the language the email was written in: the customer's.
     with translation.override(customer.locale):

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 from urllib.parse import quote, unquote
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
@@ -18,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
+from accounts.models import Locale, Role
 from activity.models import SUPPORT_SOURCE, Event, EventKind
 from activity.selectors import EventFilter
 from common.moments import localtime_total
@@ -36,12 +37,12 @@ MAX_PROPERTY_DEPTH = 6
 BURST_GAP = datetime.timedelta(minutes=30)
 
 
-def _changed(with_values, without_values) -> Callable[[dict], str]:
-    """A field change: with both values when they are short enough to read in one line."""
+def _changed(with_values, without_values, shown: Callable[[Any], Any] = lambda value: value) -> Callable[[dict], str]:
+    """A field change: with both values (as `shown`) when they are short enough to read in one line."""
 
     def describe(p: dict) -> str:
         if "previous" in p and "current" in p and len(str(p["previous"]) + str(p["current"])) <= 120:
-            return str(with_values) % {"previous": p["previous"] or "—", "current": p["current"] or "—"}
+            return str(with_values) % {"previous": shown(p["previous"]) or "—", "current": shown(p["current"]) or "—"}
         return str(without_values)
 
     return describe
@@ -69,7 +70,11 @@ SUPPORT_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
     ),
     "locale_changed": (
         gettext_lazy("Language changed"),
-        _changed(gettext_lazy("Language changed from %(previous)s to %(current)s"), gettext_lazy("Language changed")),
+        _changed(
+            gettext_lazy("Language changed from %(previous)s to %(current)s"),
+            gettext_lazy("Language changed"),
+            shown=lambda code: dict(Locale.choices).get(code, code),  # a language in its own name, as in the lists
+        ),
     ),
     "time_zone_changed": (
         gettext_lazy("Time zone changed"),
@@ -132,11 +137,31 @@ SUPPORT_EVENTS: dict[str, tuple[str, Callable[[dict], str]]] = {
         gettext_lazy("Password reset email sent"),
         lambda p: _("Password reset email sent to %(to)s") % p,
     ),
+    "custom_field_changed": (gettext_lazy("Custom field changed"), lambda p: _custom_field_changed(p)),
+    "external_id_changed": (
+        gettext_lazy("External id changed"),
+        _changed(
+            gettext_lazy("External id changed from “%(previous)s” to “%(current)s”"),
+            gettext_lazy("External id changed"),
+        ),
+    ),
+    "ticket_updated": (gettext_lazy("Ticket updated"), lambda p: _("Ticket #%(ticket_id)s updated") % p),
 }
 
 
 def _role(value: str) -> str:
     return str(Role(value).label) if value in Role.values else value
+
+
+def _custom_field_changed(p: dict) -> str:
+    """A custom field's change, named by the field's title as the admin wrote it (their words, not ours)."""
+    if len(str(p["previous"]) + str(p["current"])) <= 120:
+        return _("%(title)s changed from “%(previous)s” to “%(current)s”") % {
+            "title": p["title"],
+            "previous": p["previous"] or "—",
+            "current": p["current"] or "—",
+        }
+    return _("%(title)s changed") % {"title": p["title"]}
 
 
 def _contact(p: dict, email: str, phone: str) -> str:
@@ -301,7 +326,9 @@ def _row_html(row: TimelineRow, first_of_page: bool, labels: RowLabels) -> str:
     else:
         event, received = row.event, row.received_time
         described = ""
-        if event.description and event.description != row.description:
+        # Our own events store an English description for the API; the reader has it in their language above.
+        ours = event.source == SUPPORT_SOURCE and event.type in SUPPORT_EVENTS
+        if event.description and event.description != row.description and not ours:
             described = f"<div><dt>{labels.description}</dt><dd>{_escape(event.description)}</dd></div>"
         body = (
             '\n        <dl class="event__facts">\n'
@@ -410,13 +437,19 @@ class FilterGroup:
     choices: list[FilterChoice]
 
 
-def filter_groups(kinds: list[EventKind]) -> list[FilterGroup]:
+def filter_groups(kinds: list[EventKind], selected: EventFilter | None = None) -> list[FilterGroup]:
     """The filter drop-down: for each source, "all of it", then each of its types, with counts (a type
-    that came from several people merged into one is counted once, with their counts added up)."""
+    that came from several people merged into one is counted once, with their counts added up). A
+    `selected` filter that matches none of the customer's events is offered too, with a count of 0, so
+    the drop-down shows what the timeline is filtered by instead of falling back to "All events"."""
     groups: dict[str, FilterGroup] = {}
     counts: dict[tuple[str, str], int] = {}
     for kind in kinds:
         counts[(kind.source, kind.type)] = counts.get((kind.source, kind.type), 0) + kind.count
+    if selected and selected.is_active and selected.type:
+        counts.setdefault((selected.source, selected.type), 0)
+    elif selected and selected.is_active and not any(source == selected.source for source, _type in counts):
+        groups[selected.source] = FilterGroup(selected.source, [])
     for (source, type), count in counts.items():
         group = groups.setdefault(source, FilterGroup(source, []))
         group.choices.append(FilterChoice(filter_value(source, type), type_label(source, type), count))
@@ -443,6 +476,13 @@ def filter_groups_html(groups: list[FilterGroup], selected: str) -> SafeString:
             f'\n        <optgroup label="{_escape(group.source)}">\n          {options}\n        </optgroup>\n      '
         )
     return mark_safe("".join(parts))  # noqa: S308 - escaped above
+
+
+def filter_label(event_filter: EventFilter) -> str:
+    """The filter's name as the drop-down shows it."""
+    if event_filter.type:
+        return type_label(event_filter.source, event_filter.type)
+    return _("All %(source)s events") % {"source": event_filter.source}
 
 
 def filter_value(source: str, type: str = "") -> str:

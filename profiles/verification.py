@@ -42,6 +42,10 @@ class VerificationLinkError(Exception):
     problem = "invalid"
     status = 400
 
+    def __init__(self, *, locale: str = ""):
+        super().__init__(self.problem)
+        self.locale = locale  # the customer's language when the link says whose it is, for the page to speak
+
 
 class LinkInvalid(VerificationLinkError):
     """Tampered with, truncated, or meant for another account."""
@@ -68,7 +72,9 @@ class LinkUsed(VerificationLinkError):
 
 def verification_token_make(identity: Identity) -> str:
     """A signed, timestamped token naming this email identity as it is now."""
-    payload = {"a": identity.account_id, "i": identity.pk, "f": _fingerprint(identity)}
+    # "l": the language the email is written in, so every page the link opens (even once it is used up,
+    # expired or stale) speaks it.
+    payload = {"a": identity.account_id, "i": identity.pk, "f": _fingerprint(identity), "l": identity.user.locale}
     return signing.TimestampSigner(salt=SALT).sign_object(payload)
 
 
@@ -76,10 +82,11 @@ def identity_for_verification_token(*, account: Account, token: str) -> Identity
     """The unverified email identity of this account that the token names, with its user loaded;
     raises a VerificationLinkError saying why the link can't be used otherwise."""
     max_age = datetime.timedelta(days=settings.EMAIL_VERIFICATION_LINK_DAYS)
+    signer = signing.TimestampSigner(salt=SALT)
     try:
-        payload = signing.TimestampSigner(salt=SALT).unsign_object(token, max_age=max_age)
+        payload = signer.unsign_object(token, max_age=max_age)
     except signing.SignatureExpired:
-        raise LinkExpired from None
+        raise LinkExpired(locale=_link_locale(signer.unsign_object(token), account)) from None
     except (signing.BadSignature, ValueError):
         raise LinkInvalid from None
     if not isinstance(payload, dict) or payload.get("a") != account.pk or not isinstance(payload.get("i"), int):
@@ -90,10 +97,18 @@ def identity_for_verification_token(*, account: Account, token: str) -> Identity
         .first()
     )
     if identity is None or not constant_time_compare(str(payload.get("f", "")), _fingerprint(identity)):
-        raise LinkStale
+        raise LinkStale(locale=_link_locale(payload, account))
     if identity.verified:
-        raise LinkUsed
+        raise LinkUsed(locale=identity.user.locale)
     return identity
+
+
+def _link_locale(payload, account: Account) -> str:
+    """The language a genuine link's email was written in ("" when it doesn't say, or isn't this account's)."""
+    if not isinstance(payload, dict) or payload.get("a") != account.pk:
+        return ""
+    locale = payload.get("l")
+    return locale if locale in dict(settings.LANGUAGES) else ""
 
 
 # Verification emails one address may be sent in an hour (an agent's "Resend verification"): enough for a

@@ -114,3 +114,59 @@ def test_a_malformed_proxy_header_stops_start_up(value):
 
     assert result.returncode != 0
     assert "SECURE_PROXY_SSL_HEADER" in result.stderr
+
+
+def test_a_django_log_line_is_printed_once_in_development():
+    # The dev server's "Watching for file changes…" came out twice: Django's own console handler and the root's.
+    said = _manage(
+        "shell", "-c", "import logging; logging.getLogger('django.utils.autoreload').info('said once')", DEBUG="true"
+    )
+
+    assert said.returncode == 0, said.stderr
+    assert said.stderr.count("said once") == 1
+
+
+def _postgres_server_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("needs DATABASE_URL=postgres://… (a server where its user may create databases)")
+    return url.rsplit("/", 1)[0]
+
+
+def test_create_database_makes_the_database_database_url_names_when_it_is_missing_then_leaves_it():
+    server = _postgres_server_url()
+    name = f"helpdesk_created_{secrets.token_hex(4)}"
+    url = f"{server}/{name}"
+    try:
+        created = _manage("create_database", DATABASE_URL=url, DEBUG="true")
+        again = _manage("create_database", DATABASE_URL=url, DEBUG="true")
+        migrated = _manage("migrate", "--noinput", "-v", "0", DATABASE_URL=url, DEBUG="true")
+    finally:
+        _manage("shell", "-c", _DROP % name, DATABASE_URL=f"{server}/postgres", DEBUG="true")
+
+    assert (created.returncode, created.stdout) == (0, f"Created the database {name}.\n"), created.stderr
+    assert (again.returncode, again.stdout) == (0, ""), again.stderr
+    assert migrated.returncode == 0, migrated.stderr
+
+
+_DROP = "from django.db import connection; connection.cursor().execute('DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)')"
+
+
+def test_create_database_does_nothing_on_sqlite():
+    said = _manage("create_database", DATABASE_URL="", DEBUG="true")
+
+    assert (said.returncode, said.stdout, said.stderr) == (0, "", "")
+
+
+def test_create_database_says_why_when_the_server_refuses():
+    server = _postgres_server_url()
+
+    said = _manage("create_database", DATABASE_URL=f"{_without_user(server)}/helpdesk", DEBUG="true")
+
+    assert said.returncode == 1
+    assert "Can't connect to the database" in said.stderr
+
+
+def _without_user(server: str) -> str:
+    scheme, rest = server.split("://", 1)
+    return f"{scheme}://nobody-here:wrong@{rest.rsplit('@', 1)[-1]}"

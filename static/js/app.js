@@ -17,6 +17,15 @@
     if (next) { event.preventDefault(); next.focus(); next.click(); }
   });
 
+  // Enter in a field that feeds its own button (e.g. "Add organization") presses that button; without this
+  // file, Enter submits the form's default action (Save), as in every other text field.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.isComposing || !event.target.matches) return;
+    if (!event.target.matches("input[data-enter-clicks]")) return;
+    var button = document.querySelector(event.target.getAttribute("data-enter-clicks"));
+    if (button) { event.preventDefault(); button.click(); }
+  });
+
   // Drop-down menus built on <details>: close on Escape and on a click elsewhere.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;

@@ -339,6 +339,36 @@ def test_a_bad_definition_shows_its_message_inline_and_saves_nothing(as_alice, a
     assert not CustomField.objects.exists()
 
 
+def test_an_admin_gives_a_pattern_field_a_format_hint_that_people_see_instead_of_the_pattern(as_alice, acme, alice):
+    as_alice.post(
+        "/admin-center/people/user-fields/new/",
+        {
+            "title": "Customer number",
+            "type": "regexp",
+            "regexp": "[A-Z]{3}-[0-9]{4}",
+            "format_hint": "  Format: ABC-1234 ",
+            "agent_access": "editable",
+        },
+    )
+
+    field = CustomField.objects.get(key="customer_number")
+    assert field.format_hint == "Format: ABC-1234"
+    assert AuditEntry.objects.get(action="custom_field.created").after["format_hint"] == "Format: ABC-1234"
+    with pytest.raises(ValidationError) as refused:
+        custom_field_clean(field, "abc-12", account=acme)
+    assert refused.value.messages == ["This value isn't in the format this field expects. Format: ABC-1234"]
+    changed = custom_field_update(field=field, actor=alice, format_hint="Three capitals, a dash, four digits")
+    assert changed == ["format_hint"]
+
+
+def test_a_format_hint_is_kept_only_for_pattern_fields(acme, alice):
+    field = custom_field_create(
+        account=acme, actor=alice, object_type="user", title="Seats", type="integer", format_hint="Digits"
+    )
+
+    assert field.format_hint == ""
+
+
 def test_the_edit_page_shows_the_key_read_only_the_usage_and_a_preview(as_alice, acme, plan):
     UserFactory(account=acme, custom_fields={"plan": "pro"})
 

@@ -170,9 +170,21 @@ def test_a_multi_select_refuses_an_unknown_option(fields):
 
 def test_a_regular_expression_field_must_match_its_whole_pattern(fields):
     assert _clean(fields["customer_code"], "CAM-0042") == "CAM-0042"
-    assert "expected format" in _error(fields["customer_code"], "cam-0042")
-    assert "expected format" in _error(fields["customer_code"], "CAM-0042 and more")
+    assert "isn't in the format this field expects" in _error(fields["customer_code"], "cam-0042")
+    assert "isn't in the format this field expects" in _error(fields["customer_code"], "CAM-0042 and more")
     assert "under 255 characters" in _error(fields["customer_code"], "A" * 256)
+
+
+def test_a_value_that_does_not_match_gets_the_admins_format_hint_never_the_pattern(fields):
+    code = fields["customer_code"]
+    pattern = code.regexp
+
+    without_hint = _error(code, "cam-0042")
+    code.format_hint = "Format: ABC-1234"
+    with_hint = _error(code, "cam-0042")
+
+    assert with_hint == "This value isn't in the format this field expects. Format: ABC-1234"
+    assert pattern not in without_hint and pattern not in with_hint
 
 
 def test_a_broken_stored_pattern_is_an_error_message_not_a_crash(fields):
@@ -302,7 +314,8 @@ def test_a_read_only_field_renders_disabled_and_a_crafted_post_cannot_change_it(
     assert form.is_valid(), form.errors
     assert form.fields[f"{FORM_PREFIX}risk_score"].disabled
     assert f"{FORM_PREFIX}internal_rating" not in form.fields
-    assert 'disabled id="id_cf_risk_score"' in str(form[f"{FORM_PREFIX}risk_score"])
+    assert " disabled " in str(form[f"{FORM_PREFIX}risk_score"])
+    assert "Read-only: only an admin can change this field." in form[f"{FORM_PREFIX}risk_score"].help_text
     writable = custom_field_values_writable(fields=list(fields.values()), cleaned_data=form.cleaned_data, role="agent")
     assert "risk_score" not in writable and "internal_rating" not in writable
 

@@ -121,7 +121,7 @@ def test_two_agents_editing_one_field_see_the_conflict_and_choose(browser, site,
     alice_form.get_by_label("Details").fill("12 rue des Lilas")
     alice_form.get_by_role("button", name="Save").click()
 
-    alice.get_by_text("Another agent changed this to “Bob's note” while you were editing.").wait_for()
+    alice.get_by_text("Bob Agent changed this to “Bob's note” at").wait_for()
     htmx_settled(alice)
     assert alice_form.get_by_label("Notes").input_value() == "Alice's note"
     assert_accessible(alice, "details-conflict")

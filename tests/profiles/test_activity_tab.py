@@ -135,7 +135,44 @@ def test_a_filter_with_no_match_says_so(new_page, carol):
     response = new_page.get(f"/agent/users/{carol.pk}/?tab=activity&filter=Nowhere:nothing")
 
     assert response.status_code == 200
-    assert "No events of this kind." in response.content.decode()
+    assert "No events for this customer match “Nothing”." in response.content.decode()
+
+
+def test_a_filter_for_a_source_the_customer_has_no_events_from_is_selected_and_named(new_page, carol):
+    _history(carol, 2, source="Shop")
+
+    response = new_page.get(f"/agent/users/{carol.pk}/?tab=activity&filter=Billing")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<option value="Billing" selected>All Billing events (0)</option>' in html
+    assert '<option value="" selected' not in html
+    assert "No events for this customer match “All Billing events”." in html
+
+
+def test_a_filter_for_an_unknown_type_of_a_known_source_is_offered_in_that_source(new_page, carol):
+    _history(carol, 2, source="Shop", type="order_placed")
+
+    response = new_page.get(f"/agent/users/{carol.pk}/?tab=activity&filter=Shop:order_lost")
+
+    shop = next(group for group in response.context["filter_groups"] if group.source == "Shop")
+    assert [(c.label, c.count) for c in shop.choices] == [
+        ("All Shop events", 2),
+        ("Order placed", 2),
+        ("Order lost", 0),
+    ]
+    assert 'value="Shop:order_lost" selected' in response.content.decode()
+
+
+@pytest.mark.parametrize("crafted", [":", ":x", "%", "%3A", "%25zz", "x" * 5000, "a:b:c"])
+def test_a_crafted_filter_value_gets_a_clear_page_never_an_error(new_page, carol, crafted):
+    _history(carol, 2)
+
+    response = new_page.get(f"/agent/users/{carol.pk}/?tab=activity&filter={crafted}")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert ("That filter names no kind of event" in html) or ("No events for this customer match" in html)
 
 
 def test_a_customer_without_events_gets_an_empty_state(new_page, carol):

@@ -1,9 +1,13 @@
 """The Customer details tab: every editable item of the article, one Save, inline errors that keep what
 was typed, immediate "⋯" actions, custom fields with agent access rules, and no lost updates (B9)."""
 
+import re
+import zoneinfo
+
 import pytest
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import AuditEntry, User
 from accounts.services import account_set_customer_profile
@@ -179,7 +183,7 @@ def test_saving_nothing_changed_says_so_and_records_nothing(new_page, carol):
         ({"locale": "tlh"}, "locale", "Select a valid choice"),
         ({"cf_seats": "twelve"}, "cf_seats", "whole number"),
         ({"cf_renewal": "2026-02-30"}, "cf_renewal", "date"),
-        ({"cf_code": "abc-12"}, "cf_code", "Enter a value in the expected format"),
+        ({"cf_code": "abc-12"}, "cf_code", "in the format this field expects"),
         ({"cf_plan": "platinum"}, "cf_plan", "is not one of this field's options"),
         ({"cf_interests": ["hardware", "cooking"]}, "cf_interests", "is not one of this field's options"),
     ],
@@ -400,6 +404,29 @@ def test_two_agents_saving_different_fields_both_keep_their_change(enabled, bob,
     assert carol.custom_fields == {"plan": "pro", "seats": 5}
 
 
+def test_the_conflict_names_who_saved_and_when_in_the_viewers_language_and_time_zone(enabled, bob, alice, carol):
+    User.objects.filter(pk=alice.pk).update(locale="fr", time_zone="Asia/Tokyo")
+    as_bob, as_alice = client_for(bob), client_for(alice)
+    loaded = _loaded(as_bob, carol)
+    _save(as_bob, carol, {**loaded, "notes": "Bob's note"})
+    saved_at = AuditEntry.objects.get(action="customer.updated").created_at
+
+    response = _save(as_alice, carol, {**loaded, "notes": "Alice's note"}, **HTMX)
+
+    in_tokyo = timezone.localtime(saved_at, zoneinfo.ZoneInfo("Asia/Tokyo")).strftime("%H:%M")
+    assert f"Bob Agent a remplacé cette valeur par « Bob&#x27;s note » à {in_tokyo}" in response.content.decode()
+
+
+def test_a_change_the_audit_log_does_not_know_is_still_a_conflict_without_a_name(enabled, bob, carol):
+    as_bob = client_for(bob)
+    loaded = _loaded(as_bob, carol)
+    User.objects.filter(pk=carol.pk).update(notes="Changed behind the form's back")
+
+    response = _save(as_bob, carol, {**loaded, "notes": "Bob's note"}, **HTMX)
+
+    assert "Another agent changed this to “Changed behind the form&#x27;s back”" in response.content.decode()
+
+
 def test_the_second_agent_saving_the_same_field_gets_a_conflict_and_nothing_is_overwritten(
     enabled, bob, alice, carol, fields
 ):
@@ -411,9 +438,9 @@ def test_the_second_agent_saving_the_same_field_gets_a_conflict_and_nothing_is_o
 
     page = response.content.decode()
     assert response.status_code == 409
-    assert "Another agent changed this to “Bob&#x27;s note”" in page
+    assert re.search(r"Bob Agent changed this to “Bob&#x27;s note” at \d{1,2}(:\d\d)? [ap]\.m\. while you were", page)
     assert 'name="resolve_notes" value="theirs"' in page and 'name="resolve_notes" value="yours" checked' in page
-    assert "Another agent changed this to “Pro”" in page
+    assert "Bob Agent changed this to “Pro” at " in page
     carol.refresh_from_db()
     assert (carol.notes, carol.details, carol.custom_fields) == ("Bob's note", "", {"plan": "pro"})
 

@@ -263,6 +263,36 @@ def test_a_french_customer_confirms_on_pages_in_french(outbox, visitor, bob, car
     assert "Adresse e-mail vérifiée" in confirmed.text
 
 
+def test_a_french_customers_link_stays_in_french_on_every_visit_whatever_the_browser_says(
+    outbox, visitor, bob, carol, work
+):
+    User.objects.filter(pk=carol.pk).update(locale="fr")
+    carol.refresh_from_db()
+    _send(work, bob)
+    path = _path(_link_in(outbox[0]))
+    visitor.post(path, HTTP_ACCEPT_LANGUAGE="en")
+    expired = f"/verify-email/{_token_made_days_ago(work, 8)}/"
+    other = identity_add(customer=carol, actor=bob, type="email", value="carol.other@example.com")
+    stale = verification_token_make(other)
+    Identity.objects.filter(pk=other.pk).update(value="carol.moved@example.com")
+
+    again = visitor.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    too_old = visitor.get(expired, HTTP_ACCEPT_LANGUAGE="en")
+    moved = visitor.get(f"/verify-email/{stale}/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert 'lang="fr"' in again.text and "Cette adresse e-mail est déjà vérifiée" in again.text
+    assert again.headers["Content-Language"] == "fr"
+    assert 'lang="fr"' in too_old.text and "Ce lien a expiré" in too_old.text
+    assert 'lang="fr"' in moved.text and "Ce lien n’est plus valable" in moved.text
+
+
+def test_a_link_that_names_nobody_speaks_the_browsers_language(visitor):
+    response = visitor.get("/verify-email/nonsense/", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert response.status_code == 400
+    assert 'lang="fr"' in response.text and "Ce lien n’est pas valide" in response.text
+
+
 def test_a_link_used_twice_says_the_address_is_already_verified(outbox, visitor, bob, work):
     _send(work, bob)
     path = _path(_link_in(outbox[0]))

@@ -61,7 +61,7 @@ def test_the_second_agent_saving_the_same_field_gets_a_conflict_not_an_overwrite
 
     assert response.status_code == 409
     page = response.content.decode()
-    assert "Another agent changed this to “Bob&#x27;s note”" in page
+    assert "Bob Agent changed this to “Bob&#x27;s note” at " in page
     assert "Alice&#x27;s note" in page  # what she typed is still in the form
     assert User.objects.get(pk=carol.pk).notes == "Bob's note"
 

@@ -110,7 +110,7 @@ def test_the_preview_says_exactly_what_moves_and_where_values_differ(pair, carol
     assert preview.tags_added == ["beta"]
     rows = {f.name: (f.source_display, f.target_display, f.choosable, f.keep) for f in preview.fields}
     assert rows["name"] == ("Carol Customer", "Camille Martin", True, "target")
-    assert rows["locale"] == ("English", "French", True, "target")
+    assert rows["locale"] == ("English", "Français", True, "target")
     assert rows["details"] == ("", "12 rue des Lilas", False, "target")
     assert rows["notes"] == ("Carol's notes", "Camille's notes", True, "target")
     assert rows["cf_plan"] == ("Pro", "Team", True, "target")

@@ -247,7 +247,7 @@ def test_the_second_agent_changing_the_same_field_gets_a_conflict_to_resolve(bob
 
     page = conflict.content.decode()
     assert conflict.status_code == 409 and "Another agent saved this organization while you were editing." in page
-    assert "Another agent changed this to “Bob&#x27;s note”" in page and "Another agent changed this to “EMEA”" in page
+    assert "Bob Agent changed this to “Bob&#x27;s note” at " in page and "Bob Agent changed this to “EMEA” at " in page
     initech.refresh_from_db()
     assert (initech.notes, initech.custom_fields) == ("Bob's note", {"region": "emea"})
     form = conflict.context["form"]

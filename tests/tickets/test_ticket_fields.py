@@ -142,7 +142,7 @@ def test_two_agents_changing_one_field_get_a_conflict_not_a_silent_overwrite(bob
 
     conflict = as_alice.post(_fields_url(ticket), {**loaded, "cf_severity": "low"}, headers=HTMX)
 
-    assert conflict.status_code == 409 and "Another agent changed this to “High”" in conflict.content.decode()
+    assert conflict.status_code == 409 and "Bob Agent changed this to “High” at " in conflict.content.decode()
     ticket.refresh_from_db()
     assert ticket.custom_fields == {"severity": "high"}
 
