@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.selectors import uses_new_profile
-from activity.selectors import event_kinds_for_customer, events_for_customer
+from activity.selectors import event_kinds_for_customer
 from common.http import or_404
 from custom_fields.models import FieldObject
 from profiles.details import details_context
@@ -24,9 +24,9 @@ from profiles.selectors import (
     customer_merged_into,
     profile_facts,
 )
-from profiles.timeline import filter_groups, parse_filter, timeline_rows
+from profiles.timeline import filter_groups, parse_filter, rows_link_tickets, ticket_ids, timeline_page
 from tickets.forms import TicketListForm
-from tickets.selectors import tickets_for_customer
+from tickets.selectors import existing_ticket_ids, tickets_for_customer
 
 # The regions an HTMX request may ask for by its HX-Target, and the partial that renders each. Each
 # relationship of the Related tab is a region of its own, "relation-…": they all take one partial.
@@ -154,10 +154,11 @@ def _activity_tab(page: ProfilePage, customer) -> dict:
     raw_filter = page.request.GET.get("filter", "")
     # Appending older events needs no filter choices; the other renders read the kinds once for both.
     kinds = None if page.partial == PARTIALS["timeline-more"] else event_kinds_for_customer(customer=customer)
-    events = events_for_customer(
+    events, rows = timeline_page(
         customer=customer, event_filter=parse_filter(raw_filter), kinds=kinds, after=page.request.GET.get("after")
     )
-    context = {"timeline_page": events, "timeline_rows": timeline_rows(events.items), "timeline_filter": raw_filter}
+    rows_link_tickets(rows, existing_ticket_ids(account_id=customer.account_id, ticket_ids=ticket_ids(rows)))
+    context = {"timeline_page": events, "timeline_rows": rows, "timeline_filter": raw_filter}
     if kinds is not None:
         context["filter_groups"] = filter_groups(kinds)
     return context
