@@ -64,16 +64,18 @@ def _rank(query: str, words: list[str]) -> Case:
 # plan is the same whatever the planner's statistics). Up to this many: a query matching more (a common
 # word, a domain) takes the plain way below, which walks customers in name order and stops at the first page.
 SEARCH_CANDIDATES = 1000
-# The words of a query collected that way, each by its own call in the same statement; any further word
-# (and one too short for trigrams, or too common) is checked on the candidates the others found.
+# The words of a query collected that way, each by its own call in the same statement, up to fewer people
+# each: a word matching more (a common first name) costs more to collect than to check. Any further word,
+# one too short for trigrams or too common, is checked on the candidates the other words found.
 SEARCH_INDEXED_WORDS = 4
+SEARCH_WORD_CANDIDATES = 200
 
 
 def _candidates_call(n: int) -> str:
     """The candidates of the n-th term, tagged with n (parameters named after it, never text from a request)."""
     return (
         f"SELECT {int(n)}, * FROM profiles_customer_candidates("  # noqa: S608 - only parameter names
-        f"%(account)s, %(anywhere{n})s, %(lowered{n})s, %(tag{n})s, %(digits{n})s, %(limit)s)"
+        f"%(account)s, %(anywhere{n})s, %(lowered{n})s, %(tag{n})s, %(digits{n})s, %(limit{n})s)"
     )
 
 
@@ -86,9 +88,10 @@ def _indexed_candidates(account: Account, query: str, words: list[str]) -> Q | N
     terms = [query]
     if len(words) > 1:
         terms += [word for word in words if len(word) >= 3][:SEARCH_INDEXED_WORDS]
-    params = {"account": account.pk, "limit": SEARCH_CANDIDATES + 1}
+    limits = [SEARCH_CANDIDATES] + [SEARCH_WORD_CANDIDATES] * (len(terms) - 1)
+    params = {"account": account.pk}
     for n, term in enumerate(terms):
-        params.update(_candidate_params(term, n))
+        params.update(_candidate_params(term, n), **{f"limit{n}": limits[n] + 1})
     statement = " UNION ALL ".join(_candidates_call(n) for n in range(len(terms)))
     with connections[read_alias(User)].cursor() as cursor:  # the replica the rest of the search reads, if any
         cursor.execute(statement, params)
@@ -97,7 +100,7 @@ def _indexed_candidates(account: Account, query: str, words: list[str]) -> Q | N
     for n, user_id in rows:
         found[n].append(user_id)
     # Rows, not distinct ids, tell whether the limit cut a list short (one person may match twice).
-    complete = [set(ids) if len(ids) <= SEARCH_CANDIDATES else None for ids in found]
+    complete = [set(ids) if len(ids) <= limit else None for ids, limit in zip(found, limits, strict=True)]
     phrase, by_word = complete[0], dict(zip(terms[1:], complete[1:], strict=True))
     if phrase is None:
         return None
