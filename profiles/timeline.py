@@ -282,12 +282,14 @@ def _row_html(row: TimelineRow, first_of_page: bool, labels: RowLabels) -> str:
         )
     else:
         when = f'\n            <time datetime="{iso}">{exact}</time>\n          '
-    ticket = ""
+    # A ticket that still exists is a link beside the row (a link inside <summary> would be a control inside a
+    # control); one that was deleted is said so in the row's line, as text.
+    ticket, link = "", ""
     if row.ticket is not None:
         ticket_id, exists = row.ticket
         if exists:
             url = _escape(reverse("tickets:ticket", args=[ticket_id]))
-            ticket = f' · <a class="event__ticket" href="{url}">{labels.ticket % {"id": ticket_id}}</a>'
+            link = f'  <a class="event__ticket" href="{url}">{labels.ticket % {"id": ticket_id}}</a>\n'
         else:
             ticket = f' · <span class="event__ticket">{labels.deleted_ticket % {"id": ticket_id}}</span>'
     if row.is_group:
@@ -312,7 +314,8 @@ def _row_html(row: TimelineRow, first_of_page: bool, labels: RowLabels) -> str:
         )
     return (
         "\n\n"
-        f'<li class="event{" event--group" if row.is_group else ""}"{" data-page-start" if first_of_page else ""}>\n'
+        f'<li class="event{" event--group" if row.is_group else ""}{" event--linked" if link else ""}"'
+        f"{' data-page-start' if first_of_page else ''}>\n"
         "  <details>\n"
         '    <summary class="event__summary">\n'
         f"      {icon}\n"
@@ -328,6 +331,7 @@ def _row_html(row: TimelineRow, first_of_page: bool, labels: RowLabels) -> str:
         f"      {body}\n"
         "    </div>\n"
         "  </details>\n"
+        f"{link}"
         "</li>\n"
     )
 
