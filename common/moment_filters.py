@@ -10,7 +10,7 @@ import datetime
 from django import template
 from django.template import defaultfilters
 
-from common.moments import localtime_total, time_ago
+from common.moments import localtime_total
 
 register = template.Library()
 
@@ -32,10 +32,3 @@ def time(value, arg=None):
     """Django's `time` filter, on the time in the viewer's zone (in UTC where that zone can't hold it)."""
     return defaultfilters.time(_local(value), arg)
 
-
-@register.filter(is_safe=False)
-def ago(value):
-    """How long ago a time is, in its one largest unit ("2 days ago"), in the reader's language."""
-    if not isinstance(value, datetime.datetime):
-        return ""
-    return time_ago(value if value.tzinfo else value.replace(tzinfo=datetime.UTC))

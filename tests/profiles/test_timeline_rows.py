@@ -121,3 +121,18 @@ def test_a_french_agent_reads_the_deleted_ticket_in_french(new_page, bob, carol)
     page = new_page.get(f"/agent/users/{carol.pk}/").content.decode()
 
     assert "Ticket n° 4242 (supprimé)" in page
+
+
+# The ticket links cost one query a page, whatever number of the page's rows are about tickets: which of their
+# tickets still exist, by id. Without ticket events, no query at all (test_activity_tab pins that page).
+@pytest.mark.parametrize("ticket_events", [1, 10])
+def test_ticket_links_take_one_query_a_page(new_page, carol, ticket_events, django_assert_num_queries):
+    from tests.profiles.test_activity_tab import ACTIVITY_PAGE_QUERIES
+
+    for _ in range(ticket_events):
+        ticket = TicketFactory(requester=carol)
+        event = ticket_requested_event(ticket_id=ticket.pk, subject=ticket.subject)
+        event_record(customer=carol, type=event.type, description=event.description, properties=event.properties)
+
+    with django_assert_num_queries(ACTIVITY_PAGE_QUERIES + 1):
+        new_page.get(f"/agent/users/{carol.pk}/")
