@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from accounts.models import Role
 from activity.services import event_record
-from demo.factories import MembershipFactory, OrganizationFactory, PhoneIdentityFactory, TicketFactory, UserFactory
+from demo.factories import (
+    CustomFieldFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    PhoneIdentityFactory,
+    TicketFactory,
+    UserFactory,
+)
 from tests.e2e.conftest import ARTIFACTS, assert_accessible, open_page, screenshot, use_new_profile
 
 pytestmark = pytest.mark.e2e
@@ -65,7 +72,8 @@ def _hostile_data(account, language):
             occurred_at=now - datetime.timedelta(days=1, minutes=minute),
         )
     other = UserFactory(account=account, name=f"{LONG_NAME[:40]} Second", email=f"second.{language}.{LONG_EMAIL}")
-    return {"customer": customer, "organization": org, "ticket": ticket, "other": other}
+    field = CustomFieldFactory(account=account, title=f"Contract {LONG_NAME}", key=f"contract_{language}")
+    return {"customer": customer, "organization": org, "ticket": ticket, "other": other, "field": field}
 
 
 def _sign_in(page, site, user):
@@ -97,6 +105,7 @@ def _pages(data) -> dict[str, list[tuple[str, str]]]:
             ("agent-interface", "/admin-center/workspaces/agent-tools/agent-interface/"),
             ("custom-fields", "/admin-center/people/user-fields/"),
             ("custom-field-new", "/admin-center/people/user-fields/new/"),
+            ("custom-field-edit", f"/admin-center/people/user-fields/{data['field'].pk}/"),
             ("api-tokens", "/admin-center/apps-and-integrations/apis/api-tokens/"),
             ("preferences", "/preferences/"),
             ("error-404", "/agent/nowhere/"),
