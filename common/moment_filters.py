@@ -31,4 +31,3 @@ def date(value, arg=None):
 def time(value, arg=None):
     """Django's `time` filter, on the time in the viewer's zone (in UTC where that zone can't hold it)."""
     return defaultfilters.time(_local(value), arg)
-
