@@ -8,6 +8,7 @@ raises OverflowError: a page that shows it would fail for every viewer on that s
 import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 _EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 _LATEST = datetime.datetime.max.replace(tzinfo=datetime.UTC)
@@ -29,3 +30,49 @@ def utc_clamped(moment: datetime.datetime) -> datetime.datetime:
         return moment.astimezone(datetime.UTC)
     except OverflowError:
         return _EARLIEST if moment.year == datetime.MINYEAR else _LATEST
+
+
+# Each unit, how many seconds it lasts and the largest count said in it before the next unit reads better.
+_UNITS = (
+    (60, 59.5),  # minutes, up to 59
+    (3600, 23.5),  # hours, up to 23
+    (86400, 6.5),  # days, up to 6
+    (7 * 86400, 4.25),  # weeks, up to 4
+    (30.44 * 86400, 11.5),  # months, up to 11
+)
+
+
+def _count_in(seconds: float) -> tuple[int, int]:
+    """The count and the index of the single largest unit that says `seconds` naturally, rounded."""
+    for index, (length, most) in enumerate(_UNITS):
+        if seconds / length < most:
+            return max(1, round(seconds / length)), index
+    return max(1, round(seconds / (365.25 * 86400))), len(_UNITS)
+
+
+def time_ago(moment: datetime.datetime, now: datetime.datetime | None = None) -> str:
+    """How long ago (or how soon) `moment` is, in one unit and the reader's language: "2 days ago", never
+    "1 day, 23 hours ago"."""
+    seconds = ((now or timezone.now()) - moment).total_seconds()
+    if abs(seconds) < 60:
+        return gettext("just now")
+    count, unit = _count_in(abs(seconds))
+    if seconds > 0:
+        sentences = (
+            ngettext("%(count)d minute ago", "%(count)d minutes ago", count),
+            ngettext("%(count)d hour ago", "%(count)d hours ago", count),
+            ngettext("%(count)d day ago", "%(count)d days ago", count),
+            ngettext("%(count)d week ago", "%(count)d weeks ago", count),
+            ngettext("%(count)d month ago", "%(count)d months ago", count),
+            ngettext("%(count)d year ago", "%(count)d years ago", count),
+        )
+    else:
+        sentences = (
+            ngettext("in %(count)d minute", "in %(count)d minutes", count),
+            ngettext("in %(count)d hour", "in %(count)d hours", count),
+            ngettext("in %(count)d day", "in %(count)d days", count),
+            ngettext("in %(count)d week", "in %(count)d weeks", count),
+            ngettext("in %(count)d month", "in %(count)d months", count),
+            ngettext("in %(count)d year", "in %(count)d years", count),
+        )
+    return sentences[unit] % {"count": count}

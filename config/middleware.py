@@ -65,7 +65,8 @@ class NoStoreMiddleware:
 
 class ErrorPagesMiddleware:
     """Puts the product's error page (JSON under /api/) in place of the bare ones Django's decorators return:
-    an empty 405 from `require_http_methods`, or any non-JSON error under /api/."""
+    an empty 405 from `require_http_methods`, a plain-text refusal of a form sent by hand (its sentence kept,
+    on the product's page), or any non-JSON error under /api/. HTMX requests keep their fragments."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -80,7 +81,14 @@ class ErrorPagesMiddleware:
                 response = _replaced(response, error_response(request, status if status in _KNOWN else 500))
         elif status == 405 and not response.content:
             response = _replaced(response, error_response(request, 405))
+        elif _is_bare_text(request, response) and status in _KNOWN and status < 500:  # a failed 500 page stays text
+            message = response.content.decode(errors="replace")[:300] if status == 400 else None
+            response = _replaced(response, error_response(request, status, message=message))
         return response
+
+
+def _is_bare_text(request, response) -> bool:
+    return not request.headers.get("HX-Request") and response.get("Content-Type", "").startswith("text/plain")
 
 
 _KNOWN = {400, 403, 404, 405, 422, 429, 500, 503}

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.selectors import uses_new_profile
-from activity.selectors import event_kinds_for_customer, events_for_customer
+from activity.selectors import event_kinds_for_customer
 from common.http import or_404
 from custom_fields.models import FieldObject
 from profiles.details import details_context
@@ -25,9 +25,17 @@ from profiles.selectors import (
     customer_merged_into,
     profile_facts,
 )
-from profiles.timeline import filter_groups, filter_label, filter_value, parse_filter, timeline_rows
+from profiles.timeline import (
+    filter_groups,
+    filter_label,
+    filter_value,
+    parse_filter,
+    rows_link_tickets,
+    ticket_ids,
+    timeline_page,
+)
 from tickets.forms import TicketListForm
-from tickets.selectors import tickets_for_customer
+from tickets.selectors import existing_ticket_ids, tickets_for_customer
 
 # The regions an HTMX request may ask for by its HX-Target, and the partial that renders each. Each
 # relationship of the Related tab is a region of its own, "relation-…": they all take one partial.
@@ -160,12 +168,13 @@ def _activity_tab(page: ProfilePage, customer) -> dict:
     event_filter = parse_filter(raw_filter)
     # Appending older events needs no filter choices; the other renders read the kinds once for both.
     kinds = None if page.partial == PARTIALS["timeline-more"] else event_kinds_for_customer(customer=customer)
-    events = events_for_customer(
+    events, rows = timeline_page(
         customer=customer, event_filter=event_filter, kinds=kinds, after=page.request.GET.get("after")
     )
+    rows_link_tickets(rows, existing_ticket_ids(account_id=customer.account_id, ticket_ids=ticket_ids(rows)))
     context = {
         "timeline_page": events,
-        "timeline_rows": timeline_rows(events.items),
+        "timeline_rows": rows,
         # The value as the drop-down writes it, so a hand-typed one (`?filter=Billing`) is selected there too.
         "timeline_filter": filter_value(event_filter.source, event_filter.type) if event_filter.is_active else "",
         "timeline_filter_label": filter_label(event_filter) if event_filter.is_active else "",

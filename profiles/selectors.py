@@ -6,7 +6,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.db import connection, connections
-from django.db.models import Prefetch, Q
+from django.db.models import Case, IntegerField, Prefetch, Q, Value, When
 from django.utils import timezone
 
 from accounts.models import Account, Role, User
@@ -28,16 +28,37 @@ def _default_membership_prefetch() -> Prefetch:
 def customers_search(
     *, account: Account, query: str = "", after: str | None = None, before: str | None = None, size: int = 25
 ) -> KeysetPage:
-    """Customers matching `query` by name, any email, any phone, organization or tag, by name then id."""
+    """Customers matching `query` by name, any email, any phone, organization or tag: the whole query, or each
+    of its words in any order ("Martin Camille", "Cam Mar", a name and an organization); exact names first,
+    then names holding every word, then the rest, each by name then id."""
     customers = User.objects.filter(
         account=account, role=Role.END_USER, merged_into__isnull=True, deleted_at__isnull=True
     )
     query = " ".join(query.split())[:200]
+    keys = [("name", False), ("id", False)]
     if query:
-        candidates = _indexed_candidates(account, query)
-        customers = customers.filter(_matches(account, query) if candidates is None else Q(pk__in=candidates))
+        words = query.split(" ")
+        candidates = _indexed_candidates(account, query, words)
+        customers = customers.filter(_matches_query(account, query, words) if candidates is None else candidates)
+        # Ranked where the matches are few (PostgreSQL's candidates) or the database small (SQLite); a query
+        # matching thousands walks customers in name order instead, so that it stops at the first page.
+        if candidates is not None or connection.vendor != "postgresql":
+            customers = customers.annotate(search_rank=_rank(query, words))
+            keys = [("search_rank", False), *keys]
     customers = customers.prefetch_related(_default_membership_prefetch())
-    return paginate(customers, keys=[("name", False), ("id", False)], after=after, before=before, size=size)
+    return paginate(customers, keys=keys, after=after, before=before, size=size)
+
+
+def _rank(query: str, words: list[str]) -> Case:
+    every_word = Q()
+    for word in words:
+        every_word &= Q(name__icontains=word)
+    return Case(
+        When(name__iexact=query, then=Value(0)),
+        When(every_word, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
 
 
 # On PostgreSQL, a search first collects the ids of the people it matches, each way of matching read from
@@ -45,31 +66,66 @@ def customers_search(
 # plan is the same whatever the planner's statistics). Up to this many: a query matching more (a common
 # word, a domain) takes the plain way below, which walks customers in name order and stops at the first page.
 SEARCH_CANDIDATES = 1000
-_CANDIDATES = (
-    "SELECT * FROM profiles_customer_candidates(%(account)s, %(anywhere)s, %(lowered)s, %(tag)s, %(digits)s, %(limit)s)"
-)
+# The words of a query collected that way, each by its own call in the same statement, up to fewer people
+# each: a word matching more (a common first name) costs more to collect than to check. Any further word,
+# one too short for trigrams or too common, is checked on the candidates the other words found.
+SEARCH_INDEXED_WORDS = 4
+SEARCH_WORD_CANDIDATES = 200
 
 
-def _indexed_candidates(account: Account, query: str) -> set[int] | None:
-    """The ids of everyone `query` matches (the same ways as `_matches`, team members included: the caller
-    keeps only customers), or None where the indexes can't help: SQLite, queries too short for trigrams,
-    or too many matches."""
+def _candidates_call(n: int) -> str:
+    """The candidates of the n-th term, tagged with n (parameters named after it, never text from a request)."""
+    return (
+        f"SELECT {int(n)}, * FROM profiles_customer_candidates("  # noqa: S608 - only parameter names
+        f"%(account)s, %(anywhere{n})s, %(lowered{n})s, %(tag{n})s, %(digits{n})s, %(limit{n})s)"
+    )
+
+
+def _indexed_candidates(account: Account, query: str, words: list[str]) -> Q | None:
+    """Who `query` matches (the same ways as `_matches_query`, team members included: the caller keeps only
+    customers), as a condition on the few ids the indexes found; None where the indexes can't help: SQLite,
+    queries too short for trigrams, or too many matches."""
     if connection.vendor != "postgresql" or len(query) < 3:
         return None
-    terms = _SearchTerms.of(query)
-    params = {
-        "account": account.pk,
-        "anywhere": f"%{_like_escaped(query)}%",
-        "lowered": f"%{_like_escaped(terms.lowered)}%",
-        "tag": f"% {_like_escaped(terms.tag)} %",
-        "digits": f"%{terms.digits}%" if terms.digits else None,  # NULL: LIKE matches nothing
-        "limit": SEARCH_CANDIDATES + 1,
-    }
+    terms = [query]
+    if len(words) > 1:
+        terms += [word for word in words if len(word) >= 3][:SEARCH_INDEXED_WORDS]
+    limits = [SEARCH_CANDIDATES] + [SEARCH_WORD_CANDIDATES] * (len(terms) - 1)
+    params = {"account": account.pk}
+    for n, term in enumerate(terms):
+        params.update(_candidate_params(term, n), **{f"limit{n}": limits[n] + 1})
+    statement = " UNION ALL ".join(_candidates_call(n) for n in range(len(terms)))
     with connections[read_alias(User)].cursor() as cursor:  # the replica the rest of the search reads, if any
-        cursor.execute(_CANDIDATES, params)
+        cursor.execute(statement, params)
         rows = cursor.fetchall()
-    # Rows, not distinct ids, tell whether the limit cut the list short (one person may match twice).
-    return None if len(rows) > SEARCH_CANDIDATES else {row[0] for row in rows}
+    found: list[list[int]] = [[] for _term in terms]
+    for n, user_id in rows:
+        found[n].append(user_id)
+    # Rows, not distinct ids, tell whether the limit cut a list short (one person may match twice).
+    complete = [set(ids) if len(ids) <= limit else None for ids, limit in zip(found, limits, strict=True)]
+    phrase, by_word = complete[0], dict(zip(terms[1:], complete[1:], strict=True))
+    if phrase is None:
+        return None
+    if len(words) == 1:
+        return Q(pk__in=phrase)
+    known = [ids for ids in by_word.values() if ids is not None]
+    if not known:
+        return None
+    every_word = Q(pk__in=set.intersection(*known))
+    for word in words:
+        if by_word.get(word) is None:
+            every_word &= _matches(account, word)
+    return Q(pk__in=phrase) | every_word
+
+
+def _candidate_params(term: str, n: int) -> dict:
+    terms = _SearchTerms.of(term)
+    return {
+        f"anywhere{n}": f"%{_like_escaped(term)}%",
+        f"lowered{n}": f"%{_like_escaped(terms.lowered)}%",
+        f"tag{n}": f"% {_like_escaped(terms.tag)} %",
+        f"digits{n}": f"%{terms.digits}%" if terms.digits else None,  # NULL: LIKE matches nothing
+    }
 
 
 def _like_escaped(text: str) -> str:
@@ -90,6 +146,16 @@ class _SearchTerms:
         lowered = query.lower()
         digits = re.sub(r"\D", "", query).lstrip("0")
         return cls(lowered, lowered.replace(" ", "_"), digits if len(digits) >= 4 else "")
+
+
+def _matches_query(account: Account, query: str, words: list[str]) -> Q:
+    """The whole query matching one way, or each of its words matching some way."""
+    if len(words) == 1:
+        return _matches(account, query)
+    every_word = Q()
+    for word in words:
+        every_word &= _matches(account, word)
+    return _matches(account, query) | every_word
 
 
 def _matches(account: Account, query: str) -> Q:

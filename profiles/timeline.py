@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote, unquote
 
-from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -21,8 +21,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Locale, Role
 from activity.models import SUPPORT_SOURCE, Event, EventKind
-from activity.selectors import EventFilter
-from common.moments import localtime_total
+from activity.selectors import TIMELINE_PAGE_SIZE, EventFilter, events_for_customer
+from common.keyset import KeysetPage, encode_cursor
+from common.moments import localtime_total, time_ago
+from profiles.identities import phone_format
 from tickets.events import TICKET_EVENTS
 
 # The filter drop-down's values are "source" or "source:type", each part with ":" and "%" escaped,
@@ -35,6 +37,9 @@ SOURCE_COLOURS = 8
 MAX_PROPERTY_DEPTH = 6
 # Consecutive high-volume events this close together are one burst (a visit, a session) and fold into one row.
 BURST_GAP = datetime.timedelta(minutes=30)
+# When a page's first events fold into fewer rows than a page shows, the rest of the page is read in one more
+# query of at most this many events; a burst longer than that continues on the next page.
+TIMELINE_MORE_EVENTS = 500
 
 
 def _changed(with_values, without_values, shown: Callable[[Any], Any] = lambda value: value) -> Callable[[dict], str]:
@@ -165,7 +170,9 @@ def _custom_field_changed(p: dict) -> str:
 
 
 def _contact(p: dict, email: str, phone: str) -> str:
-    return (email if p["identity_type"] == "email" else phone) % {"value": p["value"]}
+    if p["identity_type"] == "email":
+        return email % {"value": p["value"]}
+    return phone % {"value": phone_format(p["value"])}
 
 
 def _identity_change(p: dict) -> str:
@@ -174,7 +181,8 @@ def _identity_change(p: dict) -> str:
         "made_direct_line": _("%(value)s made a direct line"),
         "made_shared_line": _("%(value)s is now a shared line"),
     }
-    return sentences.get(p["change"], _("%(value)s changed")) % {"value": p["value"]}
+    value = p["value"] if p.get("identity_type", "email") == "email" else phone_format(p["value"])
+    return sentences.get(p["change"], _("%(value)s changed")) % {"value": value}
 
 
 def type_label(source: str, type: str) -> str:
@@ -235,6 +243,8 @@ class TimelineRow:
     description: str
     colour: int
     members: list["TimelineRow"] = field(default_factory=list)
+    # The ticket the event is about, for a link to it: (id, whether it still exists); None when it is about none.
+    ticket: tuple[int, bool] | None = None
 
     @property
     def is_group(self) -> bool:
@@ -296,12 +306,23 @@ class RowLabels:
     description: str
     received: str
     properties: str
+    ticket: str
+    deleted_ticket: str
 
 
 @functools.lru_cache(maxsize=32)
 def _row_labels(language: str | None) -> RowLabels:
     """The labels in the active language (its name is the cache's key), escaped."""
-    words = (_("When"), _("Source"), _("Type"), _("Description"), _("Received"), _("Properties"))
+    words = (
+        _("When"),
+        _("Source"),
+        _("Type"),
+        _("Description"),
+        _("Received"),
+        _("Properties"),
+        _("Ticket #%(id)s"),
+        _("Ticket #%(id)s (deleted)"),
+    )
     return RowLabels(*(_escape(word) for word in words))
 
 
@@ -315,11 +336,21 @@ def _row_html(row: TimelineRow, first_of_page: bool, labels: RowLabels) -> str:
         icon = f'<span class="source-icon source-icon--c{row.colour}" aria-hidden="true">{letter}</span>'
     if row.is_recent:
         when = (
-            f'\n            <time datetime="{iso}" title="{exact}">{_escape(naturaltime(row.newest))}</time>'
+            f'\n            <time datetime="{iso}" title="{exact}">{_escape(time_ago(row.newest))}</time>'
             f'<span class="event__exact"> ({exact})</span>\n          '
         )
     else:
         when = f'\n            <time datetime="{iso}">{exact}</time>\n          '
+    # A ticket that still exists is a link beside the row (a link inside <summary> would be a control inside a
+    # control); one that was deleted is said so in the row's line, as text.
+    ticket, link = "", ""
+    if row.ticket is not None:
+        ticket_id, exists = row.ticket
+        if exists:
+            url = _escape(reverse("tickets:ticket", args=[ticket_id]))
+            link = f'  <a class="event__ticket" href="{url}">{labels.ticket % {"id": ticket_id}}</a>\n'
+        else:
+            ticket = f' · <span class="event__ticket">{labels.deleted_ticket % {"id": ticket_id}}</span>'
     if row.is_group:
         members = "".join(_row_html(member, False, labels) for member in row.members)
         body = f'\n        <ol class="timeline timeline--nested">\n          {members}\n        </ol>\n      '
@@ -344,7 +375,8 @@ def _row_html(row: TimelineRow, first_of_page: bool, labels: RowLabels) -> str:
         )
     return (
         "\n\n"
-        f'<li class="event{" event--group" if row.is_group else ""}"{" data-page-start" if first_of_page else ""}>\n'
+        f'<li class="event{" event--group" if row.is_group else ""}{" event--linked" if link else ""}"'
+        f"{' data-page-start' if first_of_page else ''}>\n"
         "  <details>\n"
         '    <summary class="event__summary">\n'
         f"      {icon}\n"
@@ -352,7 +384,7 @@ def _row_html(row: TimelineRow, first_of_page: bool, labels: RowLabels) -> str:
         f'        <span class="event__description">{_escape(row.description)}</span>\n'
         '        <span class="event__meta">\n'
         f"          {when}\n"
-        f'          · <span class="event__source">{source}</span>\n'
+        f'          · <span class="event__source">{source}</span>{ticket}\n'
         "        </span>\n"
         "      </span>\n"
         "    </summary>\n"
@@ -360,6 +392,7 @@ def _row_html(row: TimelineRow, first_of_page: bool, labels: RowLabels) -> str:
         f"      {body}\n"
         "    </div>\n"
         "  </details>\n"
+        f"{link}"
         "</li>\n"
     )
 
@@ -387,6 +420,56 @@ def timeline_rows(events: list[Event]) -> list[TimelineRow]:
         else:
             rows.append(_row(event))
     return rows
+
+
+def timeline_page(
+    *, customer, event_filter: EventFilter, kinds=None, after: str | None = None, size: int = TIMELINE_PAGE_SIZE
+) -> tuple[KeysetPage, list[TimelineRow]]:
+    """One page of the customer's timeline as it reads: `size` rows (a folded burst is one row) and the
+    cursor after the last event of the last row. Keyset all the way: one query of `size` + 1 events, the one
+    after the page telling whether the last row is complete; one more only when bursts fold that into fewer
+    rows than a page shows."""
+    page = events_for_customer(customer=customer, event_filter=event_filter, kinds=kinds, after=after, size=size + 1)
+    events = page.items
+    if page.has_next and len(timeline_rows(events)) <= size:
+        more = events_for_customer(
+            customer=customer,
+            event_filter=event_filter,
+            kinds=kinds,
+            after=page.next_cursor,
+            size=TIMELINE_MORE_EVENTS,
+        )
+        events, page = events + more.items, more
+    rows = timeline_rows(events)
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1].events[-1]
+        return KeysetPage(items=events, next_cursor=encode_cursor([last.occurred_at, last.pk])), rows
+    last = events[-1] if events else None
+    cursor = encode_cursor([last.occurred_at, last.pk]) if page.has_next and last else None
+    return KeysetPage(items=events, next_cursor=cursor), rows
+
+
+def ticket_ids(rows: list[TimelineRow]) -> set[int]:
+    """The tickets the rows' events are about (our own events name them in their properties)."""
+    return {ticket_id for row in rows if (ticket_id := _ticket_id(row)) is not None}
+
+
+def rows_link_tickets(rows: list[TimelineRow], existing: set[int]) -> None:
+    """Point each row about a ticket at it, or say it was deleted when it no longer exists."""
+    for row in rows:
+        ticket_id = _ticket_id(row)
+        if ticket_id is not None:
+            row.ticket = (ticket_id, ticket_id in existing)
+
+
+def _ticket_id(row: TimelineRow) -> int | None:
+    if row.is_group or row.source != SUPPORT_SOURCE or not isinstance(row.event.properties, dict):
+        return None
+    ticket_id = row.event.properties.get("ticket_id")
+    if type(ticket_id) is not int or not 0 < ticket_id < 2**63:
+        return None
+    return ticket_id
 
 
 def _group_description(row: TimelineRow) -> str:

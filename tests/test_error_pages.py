@@ -207,3 +207,47 @@ def test_profile_pages_and_api_answers_are_never_kept_by_a_cache(acme, alice, as
     assert page.status_code == api.status_code == 200
     for response in (page, api):
         assert set(response["Cache-Control"].split(", ")) >= {"private", "no-store"}
+
+
+def test_a_form_sent_by_hand_with_a_bad_value_is_refused_on_a_styled_page_that_says_why(as_alice, alice):
+    from custom_fields.services import custom_field_create
+
+    field = custom_field_create(account=alice.account, actor=alice, object_type="user", title="Seats", type="text")
+
+    response = as_alice.post(f"/admin-center/people/user-fields/{field.pk}/move/", {"direction": "sideways"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert response["Content-Type"].startswith("text/html") and "Move a field up or down." in page
+    assert 'class="card error-page"' in page and 'href="/agent/users/"' in page
+
+
+def test_an_htmx_request_keeps_its_plain_refusal(as_alice, alice):
+    from custom_fields.services import custom_field_create
+
+    field = custom_field_create(account=alice.account, actor=alice, object_type="user", title="Seats", type="text")
+
+    response = as_alice.post(
+        f"/admin-center/people/user-fields/{field.pk}/move/", {"direction": "sideways"}, headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 400 and response.content.decode() == "Move a field up or down."
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "way_back"),
+    [("en", "Too many attempts", "Go to customers"), ("fr", "Trop de tentatives", "Aller aux clients")],
+)
+def test_a_429_page_is_styled_translated_and_offers_a_way_back(bob, language, heading, way_back):
+    from django.test import RequestFactory
+
+    from config.errors import too_many_requests
+
+    request = RequestFactory().get("/agent/users/", HTTP_HOST="acme.localhost")
+    request.account, request.user, request.LANGUAGE_CODE = bob.account, bob, language
+
+    response = too_many_requests(request, retry_after=60)
+
+    page = response.content.decode()
+    assert response.status_code == 429 and response["Retry-After"] == "60"
+    assert heading in page and way_back in page and f'lang="{language}"' in page

@@ -26,6 +26,13 @@ def ticket_for_team_member(*, account, ticket_id: int) -> Ticket | None:
     return ticket
 
 
+def existing_ticket_ids(*, account_id: int, ticket_ids: set[int]) -> set[int]:
+    """Those of `ticket_ids` that are tickets of the account today, in one query (none for no ids)."""
+    if not ticket_ids:
+        return set()
+    return set(Ticket.objects.filter(account_id=account_id, pk__in=ticket_ids).values_list("pk", flat=True))
+
+
 def ticket_counts_for_customer(customer) -> dict[str, int]:
     """How many tickets a customer requested, and how many of them are not yet solved."""
     return Ticket.objects.filter(requester=customer).aggregate(

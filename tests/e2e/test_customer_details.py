@@ -97,7 +97,7 @@ def test_an_agent_edits_each_section_saves_and_sees_it_everywhere(browser, site,
     timeline = page.locator("ol.timeline").inner_text()
     for expected in [
         "Name changed from “Camille Martin” to “Camille Martin-Durand”",
-        "Phone number +33612345678 added",
+        "Phone number +33 6 12 34 56 78 added",  # as people write it, as everywhere else
         "Plan changed",
         "Added to Globodyne",
         "Default organization set to Globodyne",

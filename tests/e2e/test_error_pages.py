@@ -114,3 +114,30 @@ def test_a_failure_on_our_side_is_a_calm_page(browser, site, agent_user, setting
     assert response.status == status
     assert page.get_by_role("heading", name=heading).is_visible()
     look(page, str(status))
+
+
+FRENCH = [
+    ("agent", "/agent/nulle-part/", 404, "Nous n’avons pas trouvé cette page", "Aller aux clients"),
+    ("agent", "/agent/profile-experience/", 405, "Cette page ne s’utilise pas ainsi", "Aller aux clients"),
+    ("agent", "/boom/", 500, "Une erreur s’est produite de notre côté", "Aller aux clients"),
+    ("customer", "/agent/users/", 403, "Vous n’avez pas accès à cette page", "Aller à mes demandes"),
+]
+
+
+@pytest.mark.parametrize(("who", "path", "status", "heading", "way_back"), FRENCH)
+def test_a_french_reader_meets_every_error_in_french_with_a_way_back(
+    browser, site, settings, who, path, status, heading, way_back
+):
+    role = Role.AGENT if who == "agent" else Role.END_USER
+    person = UserFactory(account=site["account"], role=role, email=f"{who}@acme.test", locale="fr")
+    page = open_page(browser)  # signs in in English: their own language takes over once signed in
+    sign_in(page, site, person)
+    settings.ROOT_URLCONF = "tests.test_error_pages"  # the site's URLs, and one that fails
+
+    response = page.goto(f"{site['url']}{path}")
+
+    assert response.status == status
+    assert page.get_by_role("heading", name=heading, level=1).is_visible()
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.get_by_role("link", name=way_back).is_visible()
+    look(page, f"{status}-fr")

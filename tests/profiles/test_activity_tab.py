@@ -256,14 +256,19 @@ def test_times_show_in_the_agents_time_zone(new_page, bob, carol):
 # filter choices from the per-customer tally (1, which also names whoever was merged into the customer:
 # their events are on this timeline too); one page of events (1). "Show 10 more" needs neither the filter
 # choices nor Key details, only who was merged into the customer (1). None of it may grow with the history:
-# a customer can have millions of events.
+# a customer can have millions of events. A page whose first eleven events fold into ten rows or fewer (a burst
+# of page views) reads the rest of its rows once more: who was merged into the customer again, and up to 500
+# more events (2) — bounded, whatever the history (with 30 events, the second page meets the page views).
 ACTIVITY_PAGE_QUERIES = 8
 ACTIVITY_PANEL_QUERIES = 6
 SHOW_MORE_QUERIES = 6
+FOLDED_PAGE_QUERIES = 2
 
 
-@pytest.mark.parametrize("event_count", [3, 30, 300])
-def test_the_activity_tab_and_show_more_take_constant_queries(new_page, carol, event_count, django_assert_num_queries):
+@pytest.mark.parametrize(("event_count", "folded"), [(3, 0), (30, FOLDED_PAGE_QUERIES), (300, 0)])
+def test_the_activity_tab_and_show_more_take_constant_queries(
+    new_page, carol, event_count, folded, django_assert_num_queries
+):
     _history(carol, event_count // 3, source="Shop")
     _history(carol, event_count // 3, source="Web", type="page_viewed", step_minutes=1)
     _history(carol, event_count - 2 * (event_count // 3), source="Billing", type="invoice_paid")
@@ -273,7 +278,7 @@ def test_the_activity_tab_and_show_more_take_constant_queries(new_page, carol, e
         page = new_page.get(url)
     with django_assert_num_queries(ACTIVITY_PANEL_QUERIES):
         new_page.get(url + "&filter=Shop", headers=HTMX_PANEL)
-    with django_assert_num_queries(SHOW_MORE_QUERIES):
+    with django_assert_num_queries(SHOW_MORE_QUERIES + folded):
         new_page.get(f"{url}&after={page.context['timeline_page'].next_cursor or ''}", headers=HTMX_MORE)
 
 
@@ -293,7 +298,7 @@ def test_identity_and_organization_changes_read_well_in_french(new_page, bob, ca
     from profiles.identities import identity_add, identity_make_primary, identity_verify
     from profiles.organizations import membership_add
 
-    phone = identity_add(customer=carol, actor=bob, type="phone_number", value="+33 6 12 34 56 78")
+    identity_add(customer=carol, actor=bob, type="phone_number", value="+33 6 12 34 56 78")
     other = identity_add(customer=carol, actor=bob, type="email", value="carol.pro@example.org")
     identity_verify(customer=carol, actor=bob, identity=other)
     identity_make_primary(customer=carol, actor=bob, identity=other)
@@ -308,5 +313,5 @@ def test_identity_and_organization_changes_read_well_in_french(new_page, bob, ca
         "carol.pro@example.org défini comme principal",
         "E-mail carol.pro@example.org vérifié",
         "E-mail carol.pro@example.org ajouté",
-        f"Numéro de téléphone {phone.value} ajouté",
+        "Numéro de téléphone +33 6 12 34 56 78 ajouté",  # as people write it, not as stored
     ]

@@ -92,7 +92,7 @@ def test_key_details_show_what_an_agent_scans_first(as_bob, carol, enabled):
 
     for expected in [
         "carol@example.com",
-        "+33612345678",
+        "+33 6 12 34 56 78",  # read as people write it, as on the details tab
         "Initech",
         "vip",
         "English",

@@ -8,7 +8,6 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.contrib.humanize.templatetags import humanize
 from django.utils import timezone, translation
 
 from activity.models import Event
@@ -16,12 +15,6 @@ from profiles.timeline import filter_groups, filter_groups_html, timeline_rows
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime.datetime(2026, 5, 17, 9, 30, tzinfo=datetime.UTC)
-
-
-class _Frozen(datetime.datetime):
-    @classmethod
-    def now(cls, tz=None):
-        return NOW if tz else NOW.replace(tzinfo=None)
 
 
 def _event(id, source, type, description, properties, occurred, received=None) -> Event:
@@ -55,7 +48,7 @@ EVENTS = [
 
 @pytest.fixture
 def frozen():
-    with mock.patch("django.utils.timezone.now", lambda: NOW), mock.patch.object(humanize, "datetime", _Frozen):
+    with mock.patch("django.utils.timezone.now", lambda: NOW):
         yield
 
 

@@ -55,6 +55,7 @@ class Command(BaseCommand):
             Target("Tickets tab sorted by status, DB time", r("status_db"), "ms", 3, False),
             Target("Tickets tab sorted by priority, DB time", r("priority_db"), "ms", 3, False),
             Target("customer search by phone digits, DB time (20,000 customers)", r("digits_db"), "ms", 3, False),
+            Target("customer search, two words, one in every name, DB time", r("words_db"), "ms", 15, False),
             Target(
                 "  … in an account just loaded, no ANALYZE since (stale statistics)",
                 r("digits_fresh_db"),
@@ -97,6 +98,8 @@ class Command(BaseCommand):
             ("tickets tab, sorted by priority", get(f"{base}?tab=tickets&sort=priority", **htmx)),
             ("customer search, 'bench' (many matches)", get("/agent/users/?q=bench")),
             ("customer search, by phone digits", get("/agent/users/?q=0611000042")),
+            # Two words in the other order, one of them in every name: each word from its trigram index.
+            ("customer search, two words in any order", get("/agent/users/?q=4242+person")),
             *_related_cases(get, related),
             *_api_cases(account, agent, customer),
         ]
@@ -125,6 +128,7 @@ class Command(BaseCommand):
             ("status_db", "tickets tab, sorted by status"),
             ("priority_db", "tickets tab, sorted by priority"),
             ("digits_db", "customer search, by phone digits"),
+            ("words_db", "customer search, two words in any order"),
             ("digits_fresh_db", "customer search, by phone digits, account just loaded"),
         ):
             if label in by_label:
