@@ -30,23 +30,23 @@ def audit_record(
     )
 
 
-@transaction.atomic
 def account_set_customer_profile(*, account: Account, actor: User, enabled: bool) -> bool:
     """Turn the new customer profile page on or off for the whole account; returns whether it changed."""
+    return _account_switch(account, actor, "customer_profile_enabled", enabled, "account.customer_profile_changed")
+
+
+@transaction.atomic
+def _account_switch(account: Account, actor: User, field: str, value: bool, action: str) -> bool:
+    """Set one of the account's on/off settings, with its audit entry; returns whether it changed."""
     locked = Account.objects.select_for_update().get(pk=account.pk)
-    previous = locked.customer_profile_enabled
-    if previous == enabled:
+    previous = getattr(locked, field)
+    if previous == value:
         return False
-    locked.customer_profile_enabled = enabled
-    locked.save(update_fields=["customer_profile_enabled"])
-    account.customer_profile_enabled = enabled
+    setattr(locked, field, value)
+    locked.save(update_fields=[field])
+    setattr(account, field, value)
     audit_record(
-        account=account,
-        actor=actor,
-        action="account.customer_profile_changed",
-        target=locked,
-        before={"customer_profile_enabled": previous},
-        after={"customer_profile_enabled": enabled},
+        account=account, actor=actor, action=action, target=locked, before={field: previous}, after={field: value}
     )
     return True
 
@@ -167,25 +167,11 @@ def user_set_role(*, user: User, actor: User, role: str) -> bool:
     return True
 
 
-@transaction.atomic
 def account_set_agents_may_assume_identity(*, account: Account, actor: User, allowed: bool) -> bool:
     """Let agents (not only admins) assume customers' identity, or stop them; returns whether it changed."""
-    locked = Account.objects.select_for_update().get(pk=account.pk)
-    previous = locked.agents_may_assume_identity
-    if previous == allowed:
-        return False
-    locked.agents_may_assume_identity = allowed
-    locked.save(update_fields=["agents_may_assume_identity"])
-    account.agents_may_assume_identity = allowed
-    audit_record(
-        account=account,
-        actor=actor,
-        action="account.agents_may_assume_identity_changed",
-        target=locked,
-        before={"agents_may_assume_identity": previous},
-        after={"agents_may_assume_identity": allowed},
+    return _account_switch(
+        account, actor, "agents_may_assume_identity", allowed, "account.agents_may_assume_identity_changed"
     )
-    return True
 
 
 @transaction.atomic

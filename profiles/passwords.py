@@ -8,7 +8,6 @@ one: never a suspended customer, never one that was deleted.
 """
 
 import contextlib
-import datetime
 import logging
 import math
 from urllib.parse import urlsplit
@@ -32,6 +31,7 @@ from accounts.services import audit_record
 from activity.services import event_record
 from common.errors import RecordGone
 from common.ratelimit import Throttle, client_address
+from profiles.emails import send_or_retry
 from profiles.locking import customer_lock
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,6 @@ RESET_EMAILS_PER_HOUR = 5
 RESET_REQUESTS_PER_ADDRESS_PER_HOUR = 20
 _per_person = Throttle("password-reset-email", RESET_EMAILS_PER_HOUR, 3600)
 _per_address = Throttle("password-reset-address", RESET_REQUESTS_PER_ADDRESS_PER_HOUR, 3600)
-_SEND_ATTEMPTS = 6  # as for verification emails: after 1, 2, 4, 8 and 16 minutes
 
 
 def _may_sign_in(user: User) -> bool:
@@ -204,15 +203,11 @@ def password_reset_email_send(*, user_id: int, link: str, attempt: int = 1) -> s
             to=[user.email],
         )
         message.attach_alternative(render_to_string("profiles/email/password_reset.html", context), "text/html")
-    try:
-        message.send()
-    except OSError as error:
-        if attempt >= _SEND_ATTEMPTS or not password_reset_email_send.get_backend().supports_defer:
-            raise
-        delay = datetime.timedelta(minutes=2 ** (attempt - 1))
-        logger.warning("Password reset email to user %s refused (%s); retrying in %s", user_id, error, delay)
-        password_reset_email_send.using(run_after=timezone.now() + delay).enqueue(
-            user_id=user_id, link=link, attempt=attempt + 1
-        )
-        return "retrying"
-    return "sent"
+    return send_or_retry(
+        message,
+        task=password_reset_email_send,
+        attempt=attempt,
+        what=f"Password reset email to user {user_id}",
+        user_id=user_id,
+        link=link,
+    )

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -29,6 +29,7 @@ from accounts.services import audit_record
 from activity.services import event_record
 from common.errors import RecordGone
 from common.ratelimit import Throttle
+from profiles.emails import send_or_retry
 from profiles.identities import IdentityError
 from profiles.models import Identity, IdentityType
 
@@ -116,7 +117,6 @@ def _link_locale(payload, account: Account) -> str:
 VERIFICATION_EMAILS_PER_HOUR = 5
 _resends = Throttle("verification-email", VERIFICATION_EMAILS_PER_HOUR, 3600)
 # A mail server that refuses is tried again this many times, after 1, 2, 4, 8 and 16 minutes.
-_SEND_ATTEMPTS = 6
 
 
 @transaction.atomic
@@ -193,18 +193,14 @@ def verification_email_send(*, identity_id: int, link: str, attempt: int = 1) ->
             to=[identity.value],
         )
         message.attach_alternative(render_to_string("profiles/email/verify_email.html", context), "text/html")
-    try:
-        message.send()
-    except OSError as error:
-        if attempt >= _SEND_ATTEMPTS or not verification_email_send.get_backend().supports_defer:
-            raise
-        delay = datetime.timedelta(minutes=2 ** (attempt - 1))
-        logger.warning("Verification email to identity %s refused (%s); retrying in %s", identity_id, error, delay)
-        verification_email_send.using(run_after=timezone.now() + delay).enqueue(
-            identity_id=identity_id, link=link, attempt=attempt + 1
-        )
-        return "retrying"
-    return "sent"
+    return send_or_retry(
+        message,
+        task=verification_email_send,
+        attempt=attempt,
+        what=f"Verification email to identity {identity_id}",
+        identity_id=identity_id,
+        link=link,
+    )
 
 
 def _fingerprint(identity: Identity) -> str:
