@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from accounts.models import Role
 from demo.factories import AccountFactory, UserFactory
@@ -48,6 +49,15 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _live_server_requests_close_their_connections():
+    """The live server answers each browser connection in a thread of its own, and Chromium keeps them open;
+    with the settings' persistent connections (CONN_MAX_AGE 60) every such thread kept a PostgreSQL connection
+    until the server's limit of 100 was reached, some fifty browser tests in. Each request closes its own."""
+    for alias in connections:
+        connections.settings[alias]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture
