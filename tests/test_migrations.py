@@ -116,3 +116,11 @@ def test_a_new_field_after_the_move_gets_a_fresh_id_and_the_key_rule_still_holds
     assert added.pk > max(rows["fields"])
     with pytest.raises(Exception, match="(?i)unique|duplicate"):
         CustomField.objects.create(account_id=rows["account"], object_type="user", key="plan", title="P", type="text")
+
+
+def test_every_model_change_has_its_migration():
+    """A changed field (even its choices' labels) without a migration would leave the next deploy's `migrate`
+    with work nobody wrote: makemigrations --check fails here first."""
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
