@@ -37,9 +37,12 @@ SOURCE_COLOURS = 8
 MAX_PROPERTY_DEPTH = 6
 # Consecutive high-volume events this close together are one burst (a visit, a session) and fold into one row.
 BURST_GAP = datetime.timedelta(minutes=30)
-# When a page's first events fold into fewer rows than a page shows, the rest of the page is read in one more
-# query of at most this many events; a burst longer than that continues on the next page.
+# When a page's first events fold into fewer rows than a page shows, the rest of the page is read in at most
+# this many more events; a burst longer than that continues on the next page. They are read a few first
+# (this many per row of the page: enough for almost every page, and cheap), then the rest when a long burst
+# needs them, so that a page of short bursts doesn't load and build hundreds of events it won't show.
 TIMELINE_MORE_EVENTS = 500
+TIMELINE_TOP_UP_PER_ROW = 4
 
 
 def _changed(with_values, without_values, shown: Callable[[Any], Any] = lambda value: value) -> Callable[[dict], str]:
@@ -202,6 +205,7 @@ def describe(event: Event) -> str:
     return event.description or type_label(event.source, event.type)
 
 
+@functools.lru_cache(maxsize=1024)
 def source_colour(source: str) -> int:
     """A stable colour slot for a source, so each app keeps its colour on every page."""
     return int(hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest(), 16) % SOURCE_COLOURS
@@ -401,24 +405,35 @@ def _row(event: Event) -> TimelineRow:
     return TimelineRow([event], event.source, event.type, describe(event), source_colour(event.source))
 
 
+def _folds_into(newer: Event, event: Event) -> bool:
+    """Whether `event` joins the burst whose oldest event so far is `newer` (the one just before it)."""
+    return (
+        is_high_volume(event.type)
+        and (newer.source, newer.type) == (event.source, event.type)
+        and newer.occurred_at - event.occurred_at <= BURST_GAP
+    )
+
+
+def _row_count(events: list[Event]) -> int:
+    """How many rows `timeline_rows(events)` makes, without making them."""
+    return sum(1 for i, event in enumerate(events) if not i or not _folds_into(events[i - 1], event))
+
+
 def timeline_rows(events: list[Event]) -> list[TimelineRow]:
     """Events in order, with each burst of consecutive high-volume events of one kind grouped."""
     rows: list[TimelineRow] = []
-    for event in events:
-        last = rows[-1] if rows else None
-        if (
-            last
-            and is_high_volume(event.type)
-            and (last.source, last.type) == (event.source, event.type)
-            and last.oldest - event.occurred_at <= BURST_GAP
-        ):
+    for i, event in enumerate(events):
+        if i and _folds_into(events[i - 1], event):
+            last = rows[-1]
             if not last.is_group:
                 last.members = [_row(last.event)]
             last.events.append(event)
             last.members.append(_row(event))
-            last.description = _group_description(last)
         else:
             rows.append(_row(event))
+    for row in rows:
+        if row.is_group:
+            row.description = _group_description(row)
     return rows
 
 
@@ -427,19 +442,17 @@ def timeline_page(
 ) -> tuple[KeysetPage, list[TimelineRow]]:
     """One page of the customer's timeline as it reads: `size` rows (a folded burst is one row) and the
     cursor after the last event of the last row. Keyset all the way: one query of `size` + 1 events, the one
-    after the page telling whether the last row is complete; one more only when bursts fold that into fewer
-    rows than a page shows."""
+    after the page telling whether the last row is complete; more only when bursts fold that into fewer rows
+    than a page shows (a few per row first, then the rest of TIMELINE_MORE_EVENTS for a long burst)."""
     page = events_for_customer(customer=customer, event_filter=event_filter, kinds=kinds, after=after, size=size + 1)
     events = page.items
-    if page.has_next and len(timeline_rows(events)) <= size:
-        more = events_for_customer(
-            customer=customer,
-            event_filter=event_filter,
-            kinds=kinds,
-            after=page.next_cursor,
-            size=TIMELINE_MORE_EVENTS,
+    budget = TIMELINE_MORE_EVENTS
+    while page.has_next and budget and _row_count(events) <= size:
+        take = min(budget, TIMELINE_TOP_UP_PER_ROW * size) if budget == TIMELINE_MORE_EVENTS else budget
+        page = events_for_customer(
+            customer=customer, event_filter=event_filter, kinds=kinds, after=page.next_cursor, size=take
         )
-        events, page = events + more.items, more
+        events, budget = events + page.items, budget - take
     rows = timeline_rows(events)
     if len(rows) > size:
         rows = rows[:size]

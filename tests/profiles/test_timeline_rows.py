@@ -90,6 +90,19 @@ def test_a_burst_is_never_split_across_two_pages(new_page, carol):
     assert _rows(second) == ["Order 99"]
 
 
+def test_a_burst_longer_than_the_first_top_up_still_folds_whole(new_page, carol):
+    # The first read brings 11 events, the top-up 40 more (4 a row): a visit of 120 pages needs the rest.
+    start = timezone.now() - datetime.timedelta(days=3)
+    _order(carol, 1, start + datetime.timedelta(hours=3))
+    _visit(carol, pages=120, at=start + datetime.timedelta(hours=2))
+    for n in range(2, 12):
+        _order(carol, n, start - datetime.timedelta(hours=n))
+
+    first = new_page.get(f"/agent/users/{carol.pk}/?tab=activity")
+
+    assert _rows(first)[:3] == ["Order 1", "120 pages viewed", "Order 2"] and len(_rows(first)) == 10
+
+
 def test_an_event_about_a_ticket_links_to_it(new_page, carol):
     ticket = TicketFactory(requester=carol, subject="Printer on fire")
     event = ticket_requested_event(ticket_id=ticket.pk, subject=ticket.subject)
