@@ -58,21 +58,21 @@ def time_ago(moment: datetime.datetime, now: datetime.datetime | None = None) ->
         return gettext("just now")
     count, unit = _count_in(abs(seconds))
     if seconds > 0:
-        sentences = (
-            ngettext("%(count)d minute ago", "%(count)d minutes ago", count),
-            ngettext("%(count)d hour ago", "%(count)d hours ago", count),
-            ngettext("%(count)d day ago", "%(count)d days ago", count),
-            ngettext("%(count)d week ago", "%(count)d weeks ago", count),
-            ngettext("%(count)d month ago", "%(count)d months ago", count),
-            ngettext("%(count)d year ago", "%(count)d years ago", count),
+        sentences = (  # each looked up only when it is the one said: a page says dozens of these
+            lambda n: ngettext("%(count)d minute ago", "%(count)d minutes ago", n),
+            lambda n: ngettext("%(count)d hour ago", "%(count)d hours ago", n),
+            lambda n: ngettext("%(count)d day ago", "%(count)d days ago", n),
+            lambda n: ngettext("%(count)d week ago", "%(count)d weeks ago", n),
+            lambda n: ngettext("%(count)d month ago", "%(count)d months ago", n),
+            lambda n: ngettext("%(count)d year ago", "%(count)d years ago", n),
         )
     else:
-        sentences = (
-            ngettext("in %(count)d minute", "in %(count)d minutes", count),
-            ngettext("in %(count)d hour", "in %(count)d hours", count),
-            ngettext("in %(count)d day", "in %(count)d days", count),
-            ngettext("in %(count)d week", "in %(count)d weeks", count),
-            ngettext("in %(count)d month", "in %(count)d months", count),
-            ngettext("in %(count)d year", "in %(count)d years", count),
+        sentences = (  # each looked up only when it is the one said: a page says dozens of these
+            lambda n: ngettext("in %(count)d minute", "in %(count)d minutes", n),
+            lambda n: ngettext("in %(count)d hour", "in %(count)d hours", n),
+            lambda n: ngettext("in %(count)d day", "in %(count)d days", n),
+            lambda n: ngettext("in %(count)d week", "in %(count)d weeks", n),
+            lambda n: ngettext("in %(count)d month", "in %(count)d months", n),
+            lambda n: ngettext("in %(count)d year", "in %(count)d years", n),
         )
-    return sentences[unit] % {"count": count}
+    return sentences[unit](count) % {"count": count}

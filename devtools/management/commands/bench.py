@@ -23,7 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--related-customers", type=int, default=1_000)
         parser.add_argument("--runs", type=int, default=60)
         parser.add_argument("--replica-seconds", type=float, default=12, help="Concurrent load per mode, replicas.")
-        parser.add_argument("--profile", action="store_true", help="Also profile the ingestion paths (pyinstrument).")
+        parser.add_argument(
+            "--profile",
+            action="store_true",
+            help="Also profile the ingestion paths and the timeline reads (pyinstrument).",
+        )
 
     def handle(
         self,

@@ -42,6 +42,12 @@ KINDS = {
     "Community": ["post_created", "comment_posted", "answer_accepted", "badge_earned", "topic_followed"],
     "Loyalty": ["points_earned", "points_redeemed", "tier_changed"],
 }
+# The reads `--profile` profiles: the three whose targets are ratios to the trivial view.
+PROFILED_READS = (
+    "profile page, full load (activity tab)",
+    "timeline fragment (tab panel, first page)",
+    "Show 10 more at depth 10",
+)
 SEED_BATCH = 100_000
 SEED_MONTHS = 36
 
@@ -55,7 +61,9 @@ class Command(BaseCommand):
         parser.add_argument("--ingest", type=int, default=200_000, help="Events for each ingestion measurement.")
         parser.add_argument("--skip-reads", action="store_true", help="Measure ingestion only.")
         parser.add_argument(
-            "--profile", action="store_true", help="Then profile each ingestion path with pyinstrument (dev only)."
+            "--profile",
+            action="store_true",
+            help="Then profile each ingestion path and the page, fragment and Show 10 more (pyinstrument, dev only).",
         )
 
     def handle(self, *args, **options):
@@ -124,6 +132,8 @@ class Command(BaseCommand):
             ("filter: unknown source, zero matches", get(f"{base}&filter=Nowhere", **panel)),
         ]
         baseline, *timings = measure(cases, runs=runs)
+        if profile:
+            self._profile_reads([case for case in cases if case[0] in PROFILED_READS], runs)
         holding = {p.start for p in event_partitions() if p.attached and p.start <= timezone.now()}
         spread = f" over {len(holding)} monthly partitions" if holding else ""
         self.stdout.write(
@@ -256,6 +266,19 @@ class Command(BaseCommand):
                 self.stdout.write(profiler.output_text(unicode=True, color=False, show_all=False))
         finally:
             os.unlink(file.name)
+
+    def _profile_reads(self, cases, runs: int) -> None:
+        """Where a page's time goes, by pyinstrument: each case `runs` times in one profile (framework frames
+        folded away, so the lines left are this project's, with the library calls they spend time in)."""
+        from pyinstrument import Profiler  # dev only, and only for --profile
+
+        for label, call in cases:
+            profiler = Profiler(interval=0.0005)
+            with profiler:
+                for _ in range(runs):
+                    call()
+            self.stdout.write(f"\n=== Profile: {label} ({runs} requests)")
+            self.stdout.write(profiler.output_text(unicode=True, color=False, show_all=False))
 
     def _data_set(self, events: int):
         account, _created = Account.objects.update_or_create(
