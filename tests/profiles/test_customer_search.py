@@ -35,6 +35,7 @@ def _names(client, query):
         ("erin.private", ["Erin Example"]),
         ("06 11 22 33 44", ["Erin Example"]),
         ("+33611223344", ["Erin Example"]),
+        ("0611223344", ["Erin Example"]),
         ("initech", ["Erin Example"]),
         ("gold", ["Erin Example"]),
         ("vip", ["Carol Customer"]),
@@ -43,6 +44,17 @@ def _names(client, query):
 )
 def test_customers_are_found_by_name_any_email_any_phone_organization_or_tag(as_bob, people, query, expected):
     assert _names(as_bob, query) == expected
+
+
+def test_a_number_typed_whole_finds_it_in_phones_and_as_text_in_any_identity_only(as_bob, people, acme):
+    # On PostgreSQL the identities are then read in one scan (profiles/0006): phones by their digits, any
+    # other identity only where it holds the text typed.
+    holder = UserFactory(account=acme, name="Order Holder")
+    IdentityFactory(user=holder, value="order0611223344@shop.example")
+    digits_only = UserFactory(account=acme, name="Digits Only")
+    IdentityFactory(user=digits_only, value="ref611223344@shop.example")
+
+    assert _names(as_bob, "0611223344") == ["Erin Example", "Order Holder"]
 
 
 def test_an_empty_search_lists_customers_by_name_and_never_team_members(as_bob, people, alice):
@@ -137,14 +149,17 @@ def test_the_search_reads_every_trigram_index_whatever_the_planners_statistics(a
               "p_tag": "'% 0611000042 %'", "p_digits": "'%611000042%'", "p_limit": 1001}  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'profiles_customer_candidates'")
-        query = cursor.fetchone()[0].split("RETURN QUERY", 1)[1].rsplit(";", 1)[0]
+        # Each of its queries (profiles/0006: one for a number typed whole, one for anything else).
+        queries = [part.split(";", 1)[0] for part in cursor.fetchone()[0].split("RETURN QUERY")[1:]]
         for name in sorted(values, key=len, reverse=True):
-            query = query.replace(name, str(values[name]))
+            queries = [query.replace(name, str(values[name])) for query in queries]
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%\\_trgm\\_idx"])
         indexes = {row[0] for row in cursor.fetchall()}
         cursor.execute("SET LOCAL enable_seqscan = off")  # as the function sets it for itself
-        cursor.execute("EXPLAIN " + query)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        plans = []
+        for query in queries:
+            cursor.execute("EXPLAIN " + query)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
 
     assert indexes == {
         "user_name_trgm_idx",
@@ -153,9 +168,11 @@ def test_the_search_reads_every_trigram_index_whatever_the_planners_statistics(a
         "identity_value_trgm_idx",
         "organization_name_trgm_idx",
     }
-    scanned = set(re.findall(r"Index Scan on (\w+)", plan)) | set(re.findall(r"Index Scan using (\w+)", plan))
-    assert indexes <= scanned, plan
-    assert not any("account_id" in index for index in scanned), plan
+    assert len(plans) == 2
+    for plan in plans:
+        scanned = set(re.findall(r"Index Scan on (\w+)", plan)) | set(re.findall(r"Index Scan using (\w+)", plan))
+        assert indexes <= scanned, plan
+        assert not any("account_id" in index for index in scanned), plan
 
 
 @on_postgresql
