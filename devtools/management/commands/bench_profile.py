@@ -204,7 +204,7 @@ def _someones_digits(account) -> str:
     """The phone number of one of the account's bench people as an agent types it ("0611000042"): a search
     by digits that finds that person (whoever else the data set holds, and however they were numbered)."""
     phones = Identity.objects.filter(account=account, type=IdentityType.PHONE, value__startswith="+33611")
-    value = phones.order_by("value").values_list("value", flat=True)[42]
+    value = list(phones.order_by("value").values_list("value", flat=True)[:43])[-1]  # the 43rd, or the last
     return "0" + value.removeprefix("+33")
 
 
