@@ -11,35 +11,25 @@ import importlib
 
 from django.db import migrations
 
-# Where the query's digits are part of its text, `value LIKE p_digits` holds for every value matching either
-# way: one bitmap scan of that pattern, both conditions checked on its rows.
+# `v_digits_in_text`: the query's digits are part of its text, so `value LIKE p_digits` holds for every value
+# matching either way. Then the text's own scan of the identities is skipped (its condition is false before
+# any row is read) and the digits' scan checks both conditions on its rows.
 CANDIDATES = r"""
 CREATE OR REPLACE FUNCTION profiles_customer_candidates(
     p_account bigint, p_anywhere text, p_lowered text, p_tag text, p_digits text, p_limit integer
 ) RETURNS SETOF bigint LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $fn$
+DECLARE
+    v_digits_in_text boolean := coalesce(strpos(p_lowered, trim(BOTH '%' FROM p_digits)) > 0, false);
 BEGIN
-    IF p_digits IS NOT NULL AND strpos(p_lowered, trim(BOTH '%' FROM p_digits)) > 0 THEN
-        RETURN QUERY
-        SELECT id FROM accounts_user WHERE account_id + 0 = p_account AND UPPER(name) LIKE UPPER(p_anywhere)
-        UNION ALL SELECT id FROM accounts_user WHERE account_id + 0 = p_account AND email LIKE p_lowered
-        UNION ALL SELECT id FROM accounts_user WHERE account_id + 0 = p_account AND (' ' || tags || ' ') LIKE p_tag
-        UNION ALL SELECT user_id FROM profiles_identity
-            WHERE account_id + 0 = p_account AND value LIKE p_digits AND (type = 'phone_number' OR value LIKE p_lowered)
-        UNION ALL SELECT membership.user_id
-            FROM profiles_organization organization
-            JOIN profiles_organizationmembership membership ON membership.organization_id = organization.id
-            WHERE organization.account_id + 0 = p_account AND membership.account_id + 0 = p_account
-              AND UPPER(organization.name) LIKE UPPER(p_anywhere)
-        LIMIT p_limit;
-        RETURN;
-    END IF;
     RETURN QUERY
     SELECT id FROM accounts_user WHERE account_id + 0 = p_account AND UPPER(name) LIKE UPPER(p_anywhere)
     UNION ALL SELECT id FROM accounts_user WHERE account_id + 0 = p_account AND email LIKE p_lowered
     UNION ALL SELECT id FROM accounts_user WHERE account_id + 0 = p_account AND (' ' || tags || ' ') LIKE p_tag
-    UNION ALL SELECT user_id FROM profiles_identity WHERE account_id + 0 = p_account AND value LIKE p_lowered
     UNION ALL SELECT user_id FROM profiles_identity
-        WHERE account_id + 0 = p_account AND type = 'phone_number' AND value LIKE p_digits
+        WHERE NOT v_digits_in_text AND account_id + 0 = p_account AND value LIKE p_lowered
+    UNION ALL SELECT user_id FROM profiles_identity
+        WHERE account_id + 0 = p_account AND value LIKE p_digits
+          AND (type = 'phone_number' OR (v_digits_in_text AND value LIKE p_lowered))
     UNION ALL SELECT membership.user_id
         FROM profiles_organization organization
         JOIN profiles_organizationmembership membership ON membership.organization_id = organization.id

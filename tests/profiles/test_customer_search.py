@@ -149,10 +149,11 @@ def test_the_search_reads_every_trigram_index_whatever_the_planners_statistics(a
               "p_tag": "'% 0611000042 %'", "p_digits": "'%611000042%'", "p_limit": 1001}  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'profiles_customer_candidates'")
-        # Each of its queries (profiles/0006: one for a number typed whole, one for anything else).
-        queries = [part.split(";", 1)[0] for part in cursor.fetchone()[0].split("RETURN QUERY")[1:]]
+        query = cursor.fetchone()[0].split("RETURN QUERY", 1)[1].rsplit(";", 1)[0]
         for name in sorted(values, key=len, reverse=True):
-            queries = [query.replace(name, str(values[name])) for query in queries]
+            query = query.replace(name, str(values[name]))
+        # Both ways of reading identities (profiles/0006): digits that are part of the text, or not.
+        queries = [query.replace("v_digits_in_text", flag) for flag in ("true", "false")]
         cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%\\_trgm\\_idx"])
         indexes = {row[0] for row in cursor.fetchall()}
         cursor.execute("SET LOCAL enable_seqscan = off")  # as the function sets it for itself
