@@ -46,14 +46,23 @@ def _timeline_owners(customer) -> QuerySet:
     return User.objects.filter(Q(pk=customer.pk) | Q(merged_into_id=customer.pk)).values("pk")
 
 
-def timeline_owner_ids(customer) -> list[int]:
-    """The ids of the people whose events make up the customer's timeline, the customer's first."""
-    return [customer.pk, *User.objects.filter(merged_into_id=customer.pk).values_list("pk", flat=True)]
-
-
-def event_kinds_of_source(*, customer, source: str) -> list[EventKind]:
-    """The customer's kinds (theirs and those merged into them) from one source."""
-    return list(EventKind.objects.filter(customer_id__in=_timeline_owners(customer), source=source))
+def timeline_scope(
+    *, customer, event_filter: EventFilter, kinds: list[EventKind] | None = None, owners: list[int] | None = None
+) -> tuple[list[EventKind] | None, list[int] | None]:
+    """(kinds, owners): what reading the timeline's events needs, each read only when not given. Filtered, the
+    filter's kinds (`owners` None: events are read by kind); else the people whose events it shows, the
+    customer first (from `kinds` when given, without a query)."""
+    if event_filter.is_active:
+        if kinds is None:
+            kinds = list(
+                EventKind.objects.filter(customer_id__in=_timeline_owners(customer), source=event_filter.source)
+            )
+        return kinds, None
+    if owners is None and kinds is None:
+        owners = [customer.pk, *User.objects.filter(merged_into_id=customer.pk).values_list("pk", flat=True)]
+    elif owners is None:
+        owners = sorted({customer.pk, *(kind.customer_id for kind in kinds)})
+    return kinds, owners
 
 
 def event_kinds_for_customer(*, customer) -> list[EventKind]:
@@ -83,18 +92,12 @@ def events_for_customer(
     size: int = TIMELINE_PAGE_SIZE,
 ) -> KeysetPage:
     """One page of a customer's events, newest first, after (or before) a cursor, within a time range.
-    `kinds` are the customer's kinds (`event_kinds_for_customer`, or `event_kinds_of_source` for a filter)
-    and `owners` the timeline's people (`timeline_owner_ids`) when the caller has them already; else a filter
-    reads its kinds, and all events read who was merged into the customer (one small query each)."""
-    if not event_filter.is_active:
-        if owners is None and kinds is None:
-            owners = timeline_owner_ids(customer)
-        elif owners is None:
-            owners = sorted({customer.pk, *(kind.customer_id for kind in kinds)})
+    `kinds` (`event_kinds_for_customer`) and `owners` are what the caller has already: `timeline_scope`
+    reads what's missing (one small query), so a caller reading several pages passes its result each time."""
+    kinds, owners = timeline_scope(customer=customer, event_filter=event_filter, kinds=kinds, owners=owners)
+    if owners is not None:
         pages = [Event.objects.filter(customer_id=owner) for owner in owners]
     else:
-        if kinds is None:
-            kinds = event_kinds_of_source(customer=customer, source=event_filter.source)
         pages = [Event.objects.filter(kind_id=kind_id) for kind_id in event_filter.kind_ids(kinds)]
         if not pages:
             return KeysetPage(items=[])

@@ -21,13 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Locale, Role
 from activity.models import SUPPORT_SOURCE, Event, EventKind
-from activity.selectors import (
-    TIMELINE_PAGE_SIZE,
-    EventFilter,
-    event_kinds_of_source,
-    events_for_customer,
-    timeline_owner_ids,
-)
+from activity.selectors import TIMELINE_PAGE_SIZE, EventFilter, events_for_customer, timeline_scope
 from common.keyset import KeysetPage, encode_cursor
 from common.moments import localtime_total, time_ago
 from profiles.identities import phone_format
@@ -450,21 +444,19 @@ def timeline_page(
     cursor after the last event of the last row. Keyset all the way: one query of `size` + 1 events, the one
     after the page telling whether the last row is complete; more only when bursts fold that into fewer rows
     than a page shows (a few per row first, then the rest of TIMELINE_MORE_EVENTS for a long burst)."""
-    owners = None  # who the timeline's events belong to, or the filter's kinds: read once for every query below
-    if kinds is None and event_filter.is_active:
-        kinds = event_kinds_of_source(customer=customer, source=event_filter.source)
-    elif kinds is None:
-        owners = timeline_owner_ids(customer)
+    kinds, owners = timeline_scope(customer=customer, event_filter=event_filter, kinds=kinds)  # once for all reads
     scope = {"customer": customer, "event_filter": event_filter, "kinds": kinds, "owners": owners}
+    top_up = TIMELINE_TOP_UP_PER_ROW * size
     # When the kinds shown include some that come in bursts, the first read brings the top-up too: one query.
-    top_up = TIMELINE_TOP_UP_PER_ROW * size if kinds is not None and _has_bursts(kinds, event_filter) else 0
-    page = events_for_customer(**scope, after=after, size=size + 1 + top_up)
+    bursts = kinds is not None and _has_bursts(kinds, event_filter)
+    page = events_for_customer(**scope, after=after, size=size + 1 + (top_up if bursts else 0))
     events = page.items
-    budget = TIMELINE_MORE_EVENTS - top_up
-    while page.has_next and budget and _row_count(events) <= size:
-        take = min(budget, TIMELINE_TOP_UP_PER_ROW * size) if budget == TIMELINE_MORE_EVENTS else budget
+    rest = TIMELINE_MORE_EVENTS - top_up
+    for take in [rest] if bursts else [top_up, rest]:
+        if not page.has_next or _row_count(events) > size:
+            break
         page = events_for_customer(**scope, after=page.next_cursor, size=take)
-        events, budget = events + page.items, budget - take
+        events = events + page.items
     rows = timeline_rows(events)
     if len(rows) > size:
         rows = rows[:size]

@@ -173,8 +173,7 @@ class Command(BaseCommand):
         others = User.objects.filter(account=account, role=Role.END_USER).count() - 1
         if others < customers:
             self.stdout.write(f"Creating {customers - others:,} customers…")
-            numbered = Identity.objects.filter(account=account, type=IdentityType.PHONE, value__startswith="+33611")
-            _people(account, numbered.count(), customers - others)
+            _people(account, _bench_phones(account).count(), customers - others)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")  # fresh planner statistics after the bulk load
@@ -200,11 +199,17 @@ def _people(account, first: int, count: int) -> None:
     )
 
 
+def _bench_phones(account):
+    """The phone identities `_people` gave the account's bench people (+33611 and their number)."""
+    return Identity.objects.filter(account=account, type=IdentityType.PHONE, value__startswith="+33611")
+
+
 def _someones_digits(account) -> str:
     """The phone number of one of the account's bench people as an agent types it ("0611000042"): a search
     by digits that finds that person (whoever else the data set holds, and however they were numbered)."""
-    phones = Identity.objects.filter(account=account, type=IdentityType.PHONE, value__startswith="+33611")
-    value = list(phones.order_by("value").values_list("value", flat=True)[:43])[-1]  # the 43rd, or the last
+    value = list(_bench_phones(account).order_by("value").values_list("value", flat=True)[:43])[
+        -1
+    ]  # the 43rd, or the last
     return "0" + value.removeprefix("+33")
 
 
